@@ -1,0 +1,100 @@
+package io.sluice.metrics;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.sluice.ingest.Channel;
+import io.sluice.ingest.IngestResult;
+
+/**
+ * Owns every Sluice meter name (SPEC.md section 8). Prometheus sees dots as underscores and counters with
+ * {@code _total}: {@code sluice.events.received} is scraped as {@code sluice_events_received_total}.
+ */
+@ApplicationScoped
+public class SluiceMetrics {
+
+    public static final String EVENTS_RECEIVED = "sluice.events.received";
+    public static final String BRONZE_WRITE = "sluice.bronze.write";
+    public static final String PROMOTION_EVENTS = "sluice.promotion.events";
+    public static final String PROMOTION_LAG = "sluice.promotion.lag";
+    public static final String PROMOTION_LATENCY = "sluice.promotion.latency";
+    public static final String WEBHOOK_AUTH_FAILURES = "sluice.webhook.auth.failures";
+    public static final String KAFKA_DEAD_LETTERS = "sluice.kafka.dead.letters";
+
+    private final MeterRegistry registry;
+    private final Timer bronzeWrite;
+    private final Timer promotionLatency;
+
+    public SluiceMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.bronzeWrite = Timer.builder(BRONZE_WRITE)
+                .description("Time to land one batch in bronze, transaction included")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        this.promotionLatency = Timer.builder(PROMOTION_LATENCY)
+                .description("Time from receipt in bronze to the silver row")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        for (String outcome : new String[]{"promoted", "retried", "quarantined"}) {
+            promotion(outcome);
+        }
+        Counter.builder(KAFKA_DEAD_LETTERS).description("Kafka records sent to the dead-letter topic")
+                .register(registry);
+    }
+
+    public void received(Channel channel, String source, IngestResult result) {
+        received(channel, source, "accepted", result.accepted());
+        received(channel, source, "duplicate", result.duplicates());
+        received(channel, source, "rejected", result.rejected().size());
+    }
+
+    private void received(Channel channel, String source, String outcome, int count) {
+        Counter.builder(EVENTS_RECEIVED)
+                .description("Events received, by channel, source (partner or topic) and outcome")
+                .tags("channel", channel.column(), "source", source, "outcome", outcome)
+                .register(registry)
+                .increment(count);
+    }
+
+    public void bronzeWrite(long nanos) {
+        bronzeWrite.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void promoted(String outcome, int count) {
+        promotion(outcome).increment(count);
+    }
+
+    private Counter promotion(String outcome) {
+        return Counter.builder(PROMOTION_EVENTS)
+                .description("Events through promotion, by outcome (promoted, retried, quarantined)")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    public void promotionLatency(Duration latency) {
+        promotionLatency.record(latency);
+    }
+
+    public void authFailure(String partner, String reason) {
+        Counter.builder(WEBHOOK_AUTH_FAILURES)
+                .description("Refused webhook requests, by partner path segment and reason")
+                .tags("partner", partner, "reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    public void deadLetter() {
+        registry.counter(KAFKA_DEAD_LETTERS).increment();
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+}

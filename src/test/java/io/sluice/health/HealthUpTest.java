@@ -1,0 +1,24 @@
+package io.sluice.health;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+
+/** With the real PostgreSQL and Kafka running, readiness is UP and lists both. */
+@QuarkusTest
+class HealthUpTest {
+
+    @Test
+    void readinessIsUpWithPostgresAndKafka() {
+        given().when().get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.name", hasItems("Reactive PostgreSQL connections health check",
+                        "SmallRye Reactive Messaging - readiness check"));
+    }
+}
