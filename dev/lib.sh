@@ -2,6 +2,7 @@
 # dev/lib.sh — shared defaults and helpers, sourced by the other dev/ scripts.
 # Every default can be overridden by setting the variable before running a script:
 #   SLUICE_DB_HOST SLUICE_DB_PORT SLUICE_DB_USER SLUICE_DB_PASSWORD SLUICE_DB_NAME SLUICE_DB_TEST_NAME
+#   SLUICE_DB_OWNER SLUICE_DB_OWNER_PASSWORD (the role that owns the schema and runs migrations)
 #   SLUICE_KAFKA_HOST SLUICE_KAFKA_PORT SLUICE_KAFKA_CONTROLLER_PORT SLUICE_KAFKA_VERSION
 #   SLUICE_CACHE (downloads, Kafka data and logs; default <repo>/.cache, ignored by git)
 
@@ -11,6 +12,8 @@ SLUICE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 : "${SLUICE_DB_PORT:=5432}"
 : "${SLUICE_DB_USER:=sluice}"
 : "${SLUICE_DB_PASSWORD:=sluice}"
+: "${SLUICE_DB_OWNER:=sluice_owner}"
+: "${SLUICE_DB_OWNER_PASSWORD:=sluice_owner}"
 : "${SLUICE_DB_NAME:=sluice}"
 : "${SLUICE_DB_TEST_NAME:=sluice_test}"
 : "${SLUICE_KAFKA_HOST:=127.0.0.1}"
@@ -19,6 +22,7 @@ SLUICE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 : "${SLUICE_KAFKA_VERSION:=4.2.1}"
 : "${SLUICE_CACHE:=$SLUICE_ROOT/.cache}"
 export SLUICE_ROOT SLUICE_DB_HOST SLUICE_DB_PORT SLUICE_DB_USER SLUICE_DB_PASSWORD SLUICE_DB_NAME \
+  SLUICE_DB_OWNER SLUICE_DB_OWNER_PASSWORD \
   SLUICE_DB_TEST_NAME SLUICE_KAFKA_HOST SLUICE_KAFKA_PORT SLUICE_KAFKA_CONTROLLER_PORT \
   SLUICE_KAFKA_VERSION SLUICE_CACHE
 
