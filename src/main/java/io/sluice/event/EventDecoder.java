@@ -136,6 +136,12 @@ public final class EventDecoder {
         } else if ((format == Format.CLOUDEVENT || format == Format.CLOUDEVENT_BATCH)
                 && !CloudEvents.isStructured(element)) {
             problem = Optional.of(new Violation("specversion", "a structured CloudEvent needs specversion"));
+        } else if (CloudEvents.isStructured(element) && !CloudEvents.isSupportedVersion(element.get("specversion"))) {
+            problem = Optional.of(new Violation("specversion", "must be " + CloudEvents.SPEC_VERSION));
+        } else if (format == Format.CLOUDEVENT_BINARY
+                && !CloudEvents.SPEC_VERSION.equals(eventHeaders.get(CloudEvents.HEADER_PREFIX + "specversion"))) {
+            problem = Optional.of(new Violation("specversion", "the ce-specversion header must be "
+                    + CloudEvents.SPEC_VERSION));
         } else if (canonical == null) {
             problem = Optional.of(new Violation(element.isObject() ? "data" : "$", "must be a JSON object"));
         }
