@@ -40,9 +40,10 @@ public class WebhookDeliveries {
                 """).execute(Tuple.of(partner, webhookId)).map(rows -> rows.rowCount() == 1);
     }
 
+    /** Stores the answer's JSON (bound as text: the reactive client would encode a String bound to jsonb as a JSON string). */
     public Uni<Void> answer(SqlConnection connection, String partner, String webhookId, Answer answer) {
         return connection.preparedQuery("""
-                UPDATE bronze.webhook_deliveries SET status = $3, response = $4::jsonb
+                UPDATE bronze.webhook_deliveries SET status = $3, response = $4::text::jsonb
                 WHERE partner = $1 AND webhook_id = $2
                 """).execute(Tuple.of(partner, webhookId, answer.status(), answer.body())).replaceWithVoid();
     }

@@ -41,6 +41,14 @@ public interface SluiceConfig {
         @WithDefault("5")
         int retryAfterSeconds();
 
+        /**
+         * Most webhook requests of this instance between authentication and their answer (the bronze write and the
+         * redelivery lookup included). One more is answered 503 with {@code Retry-After} at once, so memory and
+         * database connections stay bounded however fast partners send.
+         */
+        @WithDefault("64")
+        int maxInFlight();
+
         /** Partners by path segment name. */
         Map<String, Partner> partners();
     }
@@ -54,7 +62,10 @@ public interface SluiceConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** Requests per second allowed for this partner; absent means unlimited. */
+        /**
+         * Requests per second allowed for this partner on each instance (a token bucket that holds one second of
+         * requests); over it the answer is 429 with {@code Retry-After}. Absent means unlimited.
+         */
         Optional<Integer> rateLimit();
     }
 

@@ -1,5 +1,7 @@
 package io.sluice.error;
 
+import java.io.IOException;
+
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
@@ -15,6 +17,19 @@ public class ProblemMappers {
         int status = e.getResponse().getStatus();
         String title = e.getResponse().getStatusInfo().getReasonPhrase();
         return Problems.response(Problem.of("http-" + status, title, status, title));
+    }
+
+    /**
+     * A request body that could not be read: over {@code quarkus.http.limits.max-body-size} without a declared
+     * length (Quarkus says "Request too large"), or cut off by the client. The client's doing, never a 500.
+     */
+    @ServerExceptionMapper
+    public Response unreadableBody(IOException e) {
+        if (String.valueOf(e.getMessage()).contains("Request too large")) {
+            return Problems.tooLarge("body is larger than the server's request size limit");
+        }
+        Log.debugf("request body could not be read: %s", e.toString());
+        return Problems.badRequest("the request body could not be read");
     }
 
     @ServerExceptionMapper

@@ -15,12 +15,18 @@ public final class CloudEvents {
     /** Header key prefix under which binary-mode attributes are kept (Kafka's spelling; HTTP's ce- is normalised). */
     public static final String HEADER_PREFIX = "ce_";
     public static final String SOURCE_FIELD = "cloudevent_source";
+    /** The one CloudEvents version accepted. */
+    public static final String SPEC_VERSION = "1.0";
 
     private CloudEvents() {
     }
 
     public static boolean isStructured(JsonNode node) {
         return node != null && node.isObject() && node.hasNonNull("specversion");
+    }
+
+    public static boolean isSupportedVersion(JsonNode specversion) {
+        return specversion != null && specversion.isTextual() && SPEC_VERSION.equals(specversion.asText());
     }
 
     public static boolean isBinary(Map<String, String> headers) {

@@ -81,6 +81,10 @@ public final class EventDecoder {
 
     /** Reads a body; {@code headers} are the binary-mode attributes ({@code ce_id} ...) or empty. */
     public Decoded decode(byte[] body, Format format, Map<String, String> headers) {
+        int invalid = firstInvalidUtf8(body);
+        if (invalid >= 0) {
+            return new Unreadable("body is not valid UTF-8 (at byte " + invalid + ")");
+        }
         JsonNode root;
         try {
             root = mapper.readTree(body);
@@ -136,6 +140,12 @@ public final class EventDecoder {
         } else if ((format == Format.CLOUDEVENT || format == Format.CLOUDEVENT_BATCH)
                 && !CloudEvents.isStructured(element)) {
             problem = Optional.of(new Violation("specversion", "a structured CloudEvent needs specversion"));
+        } else if (CloudEvents.isStructured(element) && !CloudEvents.isSupportedVersion(element.get("specversion"))) {
+            problem = Optional.of(new Violation("specversion", "must be " + CloudEvents.SPEC_VERSION));
+        } else if (format == Format.CLOUDEVENT_BINARY
+                && !CloudEvents.SPEC_VERSION.equals(eventHeaders.get(CloudEvents.HEADER_PREFIX + "specversion"))) {
+            problem = Optional.of(new Violation("specversion", "the ce-specversion header must be "
+                    + CloudEvents.SPEC_VERSION));
         } else if (canonical == null) {
             problem = Optional.of(new Violation(element.isObject() ? "data" : "$", "must be a JSON object"));
         }
@@ -194,6 +204,42 @@ public final class EventDecoder {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The offset of the first byte that breaks RFC 3629 UTF-8, or -1. Stricter than the JSON parser, which lets
+     * overlong forms ({@code C0 AF} for '/') through: no overlongs, no encoded surrogates, nothing above U+10FFFF.
+     */
+    static int firstInvalidUtf8(byte[] bytes) {
+        int i = 0;
+        while (i < bytes.length) {
+            int lead = bytes[i] & 0xFF;
+            if (lead < 0x80) {
+                i++;
+                continue;
+            }
+            int length = lead >= 0xC2 && lead <= 0xDF
+                    ? 2
+                    : lead >= 0xE0 && lead <= 0xEF
+                            ? 3
+                            : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+            if (length == 0 || i + length > bytes.length) {
+                return i;
+            }
+            int second = bytes[i + 1] & 0xFF;
+            boolean outOfRange = lead == 0xE0 && second < 0xA0 || lead == 0xED && second > 0x9F
+                    || lead == 0xF0 && second < 0x90 || lead == 0xF4 && second > 0x8F;
+            if (outOfRange) {
+                return i;
+            }
+            for (int k = 1; k < length; k++) {
+                if ((bytes[i + k] & 0xC0) != 0x80) {
+                    return i;
+                }
+            }
+            i += length;
+        }
+        return -1;
     }
 
     private static String firstLine(String message) {

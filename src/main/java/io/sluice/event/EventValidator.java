@@ -12,12 +12,16 @@ import jakarta.validation.Path;
 import jakarta.validation.Validator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 
 /**
  * Checks one canonical event against SPEC.md section 3: binds it to {@link Event} (type errors become violations)
@@ -36,6 +40,11 @@ public final class EventValidator {
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+        // A string field given a number or a boolean is the wrong type, not a string (event_id 123 is no event_id).
+        this.mapper.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
         this.validator = validator;
         this.clock = clock;
         this.maxFutureSkew = maxFutureSkew;
@@ -77,6 +86,10 @@ public final class EventValidator {
                 }
             }
             field = path.toString();
+        }
+        if (e.getCause() instanceof InputCoercionException || e instanceof InputCoercionException) {
+            return new Violation(field.isEmpty() ? "$" : field, "is out of range: expected an integer up to "
+                    + Integer.MAX_VALUE);
         }
         String expected = "a value of another type";
         if (e instanceof InvalidFormatException format) {

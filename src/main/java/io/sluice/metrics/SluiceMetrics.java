@@ -2,10 +2,12 @@ package io.sluice.metrics;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.sluice.ingest.Channel;
@@ -25,6 +27,8 @@ public class SluiceMetrics {
     public static final String PROMOTION_LATENCY = "sluice.promotion.latency";
     public static final String WEBHOOK_AUTH_FAILURES = "sluice.webhook.auth.failures";
     public static final String KAFKA_DEAD_LETTERS = "sluice.kafka.dead.letters";
+    public static final String WEBHOOK_REFUSED = "sluice.webhook.refused";
+    public static final String WEBHOOK_IN_FLIGHT = "sluice.webhook.in.flight";
 
     private final MeterRegistry registry;
     private final Timer bronzeWrite;
@@ -88,6 +92,23 @@ public class SluiceMetrics {
                 .tags("partner", partner, "reason", reason)
                 .register(registry)
                 .increment();
+    }
+
+    /** An authenticated webhook request answered 429 or 503: reason rate_limited, saturated or unavailable. */
+    public void webhookRefused(String partner, String reason) {
+        Counter.builder(WEBHOOK_REFUSED)
+                .description("Authenticated webhook requests refused for load, by partner and reason")
+                .tags("partner", partner, "reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    /** Webhook requests currently between authentication and their answer. */
+    public void webhookInFlight(Supplier<Number> inFlight) {
+        Gauge.builder(WEBHOOK_IN_FLIGHT, inFlight)
+                .description("Webhook requests waiting on PostgreSQL (bounded by sluice.webhook.max-in-flight)")
+                .strongReference(true)
+                .register(registry);
     }
 
     public void deadLetter() {

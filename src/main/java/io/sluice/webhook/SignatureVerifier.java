@@ -61,7 +61,9 @@ public final class SignatureVerifier {
         } catch (NumberFormatException e) {
             return Optional.of(Failure.BAD_TIMESTAMP);
         }
-        if (Math.abs(now.getEpochSecond() - seconds) > tolerance.toSeconds()) {
+        long earliest = now.getEpochSecond() - tolerance.toSeconds();
+        long latest = now.getEpochSecond() + tolerance.toSeconds();
+        if (seconds < earliest || seconds > latest) {
             return Optional.of(Failure.TIMESTAMP_OUT_OF_TOLERANCE);
         }
         byte[] prefix = (id + "." + timestamp.strip() + ".").getBytes(StandardCharsets.UTF_8);

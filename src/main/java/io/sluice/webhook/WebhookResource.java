@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 import jakarta.ws.rs.Consumes;
@@ -35,6 +36,8 @@ import io.sluice.ingest.IngestPipeline.Landed;
 import io.sluice.ingest.IngestPipeline.Replayed;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.webhook.PartnerRegistry.Partner;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.pgclient.PgException;
 
 /** The HTTP door (SPEC.md section 4): authenticates a partner's signed request and hands its events on. */
 @Path("/v1/webhooks/{partner}")
@@ -50,22 +53,27 @@ public class WebhookResource {
     private final SluiceConfig config;
     private final SluiceMetrics metrics;
     private final Clock clock;
+    private final RateLimits rateLimits;
+    private final InFlightLimit inFlight;
 
     public WebhookResource(PartnerRegistry partners, IngestPipeline pipeline, WebhookDeliveries deliveries,
-            SluiceConfig config, SluiceMetrics metrics, Clock clock) {
+            SluiceConfig config, SluiceMetrics metrics, Clock clock, RateLimits rateLimits, InFlightLimit inFlight) {
         this.partners = partners;
         this.pipeline = pipeline;
         this.deliveries = deliveries;
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
+        this.rateLimits = rateLimits;
+        this.inFlight = inFlight;
     }
 
     @POST
     @Consumes(MediaType.WILDCARD)
     @Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
-    public Uni<Response> receive(@PathParam("partner") String partnerName, @Context HttpHeaders headers, byte[] body) {
-        byte[] raw = body == null ? new byte[0] : body;
+    public Uni<Response> receive(@PathParam("partner") String partnerName, @Context HttpHeaders headers,
+            @Context RoutingContext routing) {
+        byte[] raw = body(routing);
         if (raw.length > config.limits().maxRequestBytes()) {
             return done(Problems.tooLarge("body is larger than " + config.limits().maxRequestBytes() + " bytes"));
         }
@@ -81,16 +89,22 @@ public class WebhookResource {
                     partner.isPresent() ? failure.get().tag() : "unknown_partner");
             return done(Problems.unauthorized());
         }
+        OptionalLong wait = rateLimits.acquire(partner.get());
+        if (wait.isPresent()) {
+            metrics.webhookRefused(partnerName, "rate_limited");
+            return done(Problems.tooManyRequests((int) Math.min(Integer.MAX_VALUE, wait.getAsLong())));
+        }
         Map<String, String> ceHeaders = ceHeaders(headers);
         Optional<Format> format = format(headers.getMediaType(), ceHeaders);
         if (format.isEmpty()) {
             return done(Problems.unsupportedMediaType(String.valueOf(headers.getMediaType())));
         }
-        return deliveries.find(partnerName, webhookId)
+        return inFlight.run(() -> deliveries.find(partnerName, webhookId)
                 .chain(earlier -> earlier.isPresent()
                         ? Uni.createFrom().item(answer(earlier.get()))
                         : ingest(partnerName, webhookId, headers, raw, format.get(), ceHeaders))
-                .onFailure().recoverWithItem(this::unavailable);
+                .onFailure().recoverWithItem(error -> notStored(partnerName, error)),
+                () -> saturated(partnerName));
     }
 
     private Uni<Response> ingest(String partner, String webhookId, HttpHeaders headers, byte[] body, Format format,
@@ -114,14 +128,35 @@ public class WebhookResource {
                         : answer(((Replayed) outcome).answer()));
     }
 
-    private Response unavailable(Throwable failure) {
-        Log.warnf("webhook not stored, answering 503: %s", failure.toString());
+    /**
+     * A failed bronze transaction stored nothing. PostgreSQL refusing a value (SQLSTATE class 22, data exception) is
+     * the sender's to fix, so 400; anything else (connection refused, pool exhausted, timeouts) is ours: 503.
+     */
+    private Response notStored(String partner, Throwable failure) {
+        if (failure instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
+            Log.warnf("webhook from %s refused by PostgreSQL, answering 400: %s", partner, pg.getMessage());
+            return Problems.badRequest("the body holds a value PostgreSQL cannot store: " + pg.getMessage());
+        }
+        Log.warnf("webhook from %s not stored, answering 503: %s", partner, failure.toString());
+        metrics.webhookRefused(partner, "unavailable");
         return Problems.unavailable(config.webhook().retryAfterSeconds(),
                 "Events could not be stored right now; nothing was kept. Retry after the delay in Retry-After.");
     }
 
+    private Response saturated(String partner) {
+        metrics.webhookRefused(partner, "saturated");
+        return Problems.unavailable(config.webhook().retryAfterSeconds(),
+                "Too many requests are being stored right now; nothing was kept. Retry after the delay in Retry-After.");
+    }
+
     private static Response answer(Answer answer) {
         return Response.status(answer.status()).type(MediaType.APPLICATION_JSON).entity(answer.body()).build();
+    }
+
+    /** The raw body as {@link BodyLimit} buffered it: the exact bytes that were signed. */
+    private static byte[] body(RoutingContext routing) {
+        var body = routing.body();
+        return body == null || body.buffer() == null ? new byte[0] : body.buffer().getBytes();
     }
 
     private static Uni<Response> done(Response response) {

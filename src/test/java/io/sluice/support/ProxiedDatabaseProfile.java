@@ -12,7 +12,9 @@ public class ProxiedDatabaseProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + TcpProxy.postgres().port() + "/"
-                + Db.env("SLUICE_DB_TEST_NAME", "sluice_test"));
+        String url = "postgresql://127.0.0.1:" + TcpProxy.postgres().port() + "/"
+                + Db.env("SLUICE_DB_TEST_NAME", "sluice_test");
+        // the profiled key too: application.properties sets %test.quarkus.datasource.reactive.url, which would win
+        return Map.of("quarkus.datasource.reactive.url", url, "%test.quarkus.datasource.reactive.url", url);
     }
 }
