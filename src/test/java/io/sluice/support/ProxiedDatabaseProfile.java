@@ -12,7 +12,10 @@ public class ProxiedDatabaseProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + TcpProxy.postgres().port() + "/"
-                + Db.env("SLUICE_DB_TEST_NAME", "sluice_test"));
+        String url = "postgresql://127.0.0.1:" + TcpProxy.postgres().port() + "/"
+                + Db.env("SLUICE_DB_TEST_NAME", "sluice_test");
+        // the %test key too: application.properties sets %test.quarkus.datasource.reactive.url, and a profiled key
+        // wins over an unprofiled one whatever its source
+        return Map.of("quarkus.datasource.reactive.url", url, "%test.quarkus.datasource.reactive.url", url);
     }
 }
