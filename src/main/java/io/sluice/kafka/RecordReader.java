@@ -29,9 +29,11 @@ import io.sluice.ingest.IngestPipeline;
  * Why not the connector's own CloudEvents support ({@code cloud-events=true}, {@code IncomingKafkaCloudEventMetadata}):
  * it builds that metadata inside the connector's poll loop, while it wraps each record, before any application code
  * runs. A structured record whose value is not JSON, or a {@code ce_source} that is not a URI, or a {@code ce_time}
- * that is not RFC 3339 throws there, which fails the whole channel: one poison record would stop every partition (the
- * opposite of SPEC.md I4), and a readable event with a bad time could never reach bronze.rejected_events with its
- * violation. In structured mode it also replaces the payload with the {@code data} member as a Vert.x
+ * that is not RFC 3339 throws there. Measured with {@code PoisonRecordTest} and {@code cloud-events=true}: the
+ * malformed structured record ends in SRMSG18249 ("Unable to recover from the deserialization failure"), the
+ * consumer of that partition stops, and the good events behind it never land: one poison record blocks a partition
+ * (the opposite of SPEC.md I4), and a readable event with a bad time could never reach bronze.rejected_events with
+ * its violation. In structured mode it also replaces the payload with the {@code data} member as a Vert.x
  * {@code JsonObject} (not the {@code byte[]} the channel declares), dropping the envelope bronze must keep as
  * received. So the channel is configured with {@code cloud-events=false}, and the attributes are mapped by
  * {@link CloudEvents}, the same code the webhook door uses, which turns every defect into a violation instead.
