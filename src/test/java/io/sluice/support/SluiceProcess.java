@@ -78,7 +78,7 @@ public final class SluiceProcess implements AutoCloseable {
     private boolean ready() {
         try {
             return RestAssured.given().port(port).get("/q/health/ready").statusCode() == 200;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // not listening yet: RestAssured rethrows the checked ConnectException
             return false;
         }
     }
