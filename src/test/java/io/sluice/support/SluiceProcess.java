@@ -52,6 +52,7 @@ public final class SluiceProcess implements AutoCloseable {
             throw new IllegalStateException("could not start " + jar, e);
         }
         SluiceProcess sluice = new SluiceProcess(process, port, log);
+        boolean ready = false;
         try {
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                     .until(() -> {
@@ -60,9 +61,11 @@ public final class SluiceProcess implements AutoCloseable {
                         }
                         return sluice.ready();
                     });
-        } catch (RuntimeException e) {
-            sluice.close();
-            throw e;
+            ready = true;
+        } finally {
+            if (!ready) {
+                sluice.close();
+            }
         }
         return sluice;
     }
