@@ -10,6 +10,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -33,12 +34,18 @@ public class DeadLetters {
         this.metrics = metrics;
     }
 
-    /** Completes once the broker has every dead letter. */
+    /** At most this many dead letters in flight, so a batch of poison records stays within the emitter's buffer. */
+    private static final int IN_FLIGHT = 32;
+
+    /** Completes once the broker has every dead letter; fails if it refused one. */
     public Uni<Void> send(List<DeadLetter> letters) {
         if (letters.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.join().all(letters.stream().map(this::send).toList()).andFailFast().replaceWithVoid();
+        return Multi.createFrom().iterable(letters)
+                .onItem().transformToUni(this::send).merge(IN_FLIGHT)
+                .collect().last()
+                .replaceWithVoid();
     }
 
     private Uni<Void> send(DeadLetter letter) {

@@ -1,110 +1,132 @@
 package io.sluice.kafka;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
-import io.sluice.event.CloudEvents;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordBatchMetadata;
 import io.sluice.event.EventDecoder;
 import io.sluice.event.EventDecoder.Events;
-import io.sluice.event.EventDecoder.Format;
 import io.sluice.ingest.IngestPipeline;
+import io.sluice.metrics.SluiceMetrics;
 
 /**
- * The Kafka door (SPEC.md section 5): one bronze transaction per polled batch; unreadable records go to the
- * dead-letter topic first; the batch is acknowledged (its offsets become committable) only after both.
+ * The Kafka door (SPEC.md section 5). Each polled batch is read record by record ({@link RecordReader}); unreadable
+ * records go to the dead-letter topic, the events are landed in bronze (or bronze.rejected_events) with one
+ * transaction per topic of the batch; only when both are done is the batch acknowledged, so the throttled commit
+ * strategy commits an offset only after its record is durable somewhere (SPEC.md I1).
+ * <p>
+ * A failure to write is treated as transient: the batch is retried in place, with exponential backoff and jitter,
+ * until it succeeds. While it waits the method does not ask for the next batch, the connector's queue fills up and
+ * it pauses the partitions (it keeps polling, so the group does not evict it), and nothing is committed. When
+ * PostgreSQL (or the broker, for dead letters) is back, the batch lands and consumption resumes where it stopped.
  */
 @ApplicationScoped
 public class EventConsumer {
 
     static final String CHANNEL = "events";
 
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+    private final RecordReader reader;
     private final IngestPipeline pipeline;
     private final DeadLetters deadLetters;
+    private final SluiceMetrics metrics;
 
-    public EventConsumer(IngestPipeline pipeline, DeadLetters deadLetters) {
+    public EventConsumer(RecordReader reader, IngestPipeline pipeline, DeadLetters deadLetters,
+            SluiceMetrics metrics) {
+        this.reader = reader;
         this.pipeline = pipeline;
         this.deadLetters = deadLetters;
+        this.metrics = metrics;
     }
 
     @Incoming(CHANNEL)
     public Uni<Void> consume(KafkaRecordBatch<byte[], byte[]> batch) {
-        List<io.sluice.ingest.Incoming> events = new ArrayList<>();
-        List<DeadLetters.DeadLetter> dead = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : batch.getRecords().stream()
-                .map(r -> r.getMetadata(io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata.class)
-                        .orElseThrow().getRecord())
-                .map(r -> (ConsumerRecord<byte[], byte[]>) r)
-                .toList()) {
-            decode(record, events, dead);
-        }
-        return deadLetters.send(dead)
-                .chain(() -> landUntilDurable(events));
+        Sorted sorted = sort(records(batch));
+        return sendUntilAccepted(sorted.dead())
+                .chain(() -> landUntilDurable(sorted.eventsByTopic()))
+                .chain(() -> acknowledge(batch));
     }
 
-    private void decode(ConsumerRecord<byte[], byte[]> record, List<io.sluice.ingest.Incoming> events,
+    /**
+     * A method that takes a {@link KafkaRecordBatch} (a {@code Message}) acknowledges by itself: SmallRye's default
+     * for {@code Message} parameters is manual acknowledgement, so without this call no offset would ever be
+     * committed. The batch acknowledges its latest record per partition, which the throttled strategy commits.
+     */
+    private static Uni<Void> acknowledge(KafkaRecordBatch<byte[], byte[]> batch) {
+        return Uni.createFrom().completionStage(batch::ack);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Iterable<ConsumerRecord<byte[], byte[]>> records(KafkaRecordBatch<byte[], byte[]> batch) {
+        return batch.getMetadata(IncomingKafkaRecordBatchMetadata.class)
+                .map(metadata -> (Iterable<ConsumerRecord<byte[], byte[]>>) metadata.getRecords())
+                .orElseThrow(() -> new IllegalStateException("a Kafka batch without its records"));
+    }
+
+    /** The readable events of a batch by topic, in partition order, and the records that go to the DLQ. */
+    private record Sorted(Map<String, List<io.sluice.ingest.Incoming>> eventsByTopic,
             List<DeadLetters.DeadLetter> dead) {
-        Map<String, String> headers = headers(record);
-        Map<String, String> ce = new TreeMap<>();
-        headers.forEach((k, v) -> {
-            if (k.startsWith(CloudEvents.HEADER_PREFIX)) {
-                ce.put(k, v);
+    }
+
+    private Sorted sort(Iterable<ConsumerRecord<byte[], byte[]>> records) {
+        Map<String, List<io.sluice.ingest.Incoming>> events = new LinkedHashMap<>();
+        List<DeadLetters.DeadLetter> dead = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            metrics.kafkaConsumed(record.topic());
+            EventDecoder.Decoded decoded = reader.read(record);
+            if (decoded instanceof Events read) {
+                List<io.sluice.ingest.Incoming> topicEvents = events.computeIfAbsent(record.topic(),
+                        topic -> new ArrayList<>());
+                read.events().forEach(event -> topicEvents.add(io.sluice.ingest.Incoming.kafka(record.topic(),
+                        record.partition(), record.offset(), event, reader.headers(record))));
+            } else {
+                dead.add(new DeadLetters.DeadLetter(record, RecordReader.reason(decoded)));
             }
-        });
-        Format format = CloudEvents.isBinary(ce)
-                ? Format.CLOUDEVENT_BINARY
-                : headers.getOrDefault("content-type", "").startsWith("application/cloudevents+json")
-                        ? Format.CLOUDEVENT
-                        : Format.NATIVE;
-        byte[] value = record.value() == null ? new byte[0] : record.value();
-        EventDecoder.Decoded decoded = pipeline.decode(value, format, ce);
-        if (decoded instanceof Events decodedEvents) {
-            decodedEvents.events().forEach(event -> events.add(io.sluice.ingest.Incoming.kafka(record.topic(),
-                    record.partition(), record.offset(), event, Map.of())));
-        } else {
-            dead.add(new DeadLetters.DeadLetter(record, reason(decoded)));
         }
+        return new Sorted(events, dead);
     }
 
-    private static String reason(EventDecoder.Decoded decoded) {
-        if (decoded instanceof EventDecoder.Unreadable unreadable) {
-            return unreadable.detail();
-        }
-        return ((EventDecoder.TooLarge) decoded).detail();
+    /** Dead letters are at-least-once too: a broker that does not take them holds the batch back. */
+    private Uni<Void> sendUntilAccepted(List<DeadLetters.DeadLetter> dead) {
+        return deadLetters.send(dead)
+                .onFailure().invoke(e -> {
+                    metrics.kafkaRetry("dead-letter");
+                    Log.warnf("sending %d dead letters failed, retrying: %s", dead.size(), e.toString());
+                })
+                .onFailure().retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely();
     }
 
-    /** A database failure is never a dead letter: retry with backoff until the batch is durable. */
+    /** A database failure is never a dead letter: retry with backoff until every topic's events are durable. */
+    private Uni<Void> landUntilDurable(Map<String, List<io.sluice.ingest.Incoming>> eventsByTopic) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (List<io.sluice.ingest.Incoming> events : eventsByTopic.values()) {
+            chain = chain.chain(() -> landUntilDurable(events));
+        }
+        return chain;
+    }
+
     private Uni<Void> landUntilDurable(List<io.sluice.ingest.Incoming> events) {
-        if (events.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
         return pipeline.land(events, Optional.empty())
-                .onFailure().invoke(e -> Log.warnf("bronze write of a Kafka batch failed, retrying: %s", e.toString()))
-                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(10)).indefinitely()
+                .onFailure().invoke(e -> {
+                    metrics.kafkaRetry("bronze");
+                    Log.warnf("bronze write of %d Kafka events failed, pausing and retrying: %s", events.size(),
+                            e.toString());
+                })
+                .onFailure().retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely()
                 .replaceWithVoid();
-    }
-
-    private static Map<String, String> headers(ConsumerRecord<?, ?> record) {
-        Map<String, String> headers = new TreeMap<>();
-        for (Header header : record.headers()) {
-            if (header.value() != null) {
-                headers.put(header.key().toLowerCase(java.util.Locale.ROOT),
-                        new String(header.value(), StandardCharsets.UTF_8));
-            }
-        }
-        return headers;
     }
 }

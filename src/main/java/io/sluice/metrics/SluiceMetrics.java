@@ -25,6 +25,10 @@ public class SluiceMetrics {
     public static final String PROMOTION_EVENTS = "sluice.promotion.events";
     public static final String PROMOTION_LAG = "sluice.promotion.lag";
     public static final String PROMOTION_LATENCY = "sluice.promotion.latency";
+    /** Kafka records read from the input topics, by topic (written and rejected: {@link #EVENTS_RECEIVED}). */
+    public static final String KAFKA_RECORDS_CONSUMED = "sluice.kafka.records.consumed";
+    /** Retries of a Kafka batch whose bronze write or dead letters failed (the consumer is paused meanwhile). */
+    public static final String KAFKA_RETRIES = "sluice.kafka.retries";
     public static final String WEBHOOK_AUTH_FAILURES = "sluice.webhook.auth.failures";
     public static final String KAFKA_DEAD_LETTERS = "sluice.kafka.dead.letters";
     public static final String WEBHOOK_REFUSED = "sluice.webhook.refused";
@@ -51,6 +55,9 @@ public class SluiceMetrics {
         }
         Counter.builder(KAFKA_DEAD_LETTERS).description("Kafka records sent to the dead-letter topic")
                 .register(registry);
+        for (String stage : new String[]{"bronze", "dead-letter"}) {
+            kafkaRetries(stage);
+        }
     }
 
     public void received(Channel channel, String source, IngestResult result) {
@@ -108,6 +115,26 @@ public class SluiceMetrics {
         Gauge.builder(WEBHOOK_IN_FLIGHT, inFlight)
                 .description("Webhook requests waiting on PostgreSQL (bounded by sluice.webhook.max-in-flight)")
                 .strongReference(true)
+                .register(registry);
+    }
+
+    public void kafkaConsumed(String topic) {
+        Counter.builder(KAFKA_RECORDS_CONSUMED)
+                .description("Kafka records read from the input topics, by topic")
+                .tag("topic", topic)
+                .register(registry)
+                .increment();
+    }
+
+    /** {@code stage} is {@code bronze} (the database write) or {@code dead-letter} (the DLQ send). */
+    public void kafkaRetry(String stage) {
+        kafkaRetries(stage).increment();
+    }
+
+    private Counter kafkaRetries(String stage) {
+        return Counter.builder(KAFKA_RETRIES)
+                .description("Retries of a Kafka batch after a failed bronze write or dead-letter send, by stage")
+                .tag("stage", stage)
                 .register(registry);
     }
 
