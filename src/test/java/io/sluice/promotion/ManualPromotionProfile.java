@@ -19,7 +19,7 @@ public class ManualPromotionProfile implements QuarkusTestProfile {
         overrides.put("sluice.promotion.max-attempts", "3");
         overrides.put("sluice.promotion.initial-backoff", "10ms");
         overrides.put("sluice.promotion.max-backoff", "40ms");
-        overrides.put("sluice.promotion.lag-refresh", "200ms");
+        overrides.put("sluice.promotion.lag-refresh", "1s");
         return overrides;
     }
 }

@@ -1,7 +1,10 @@
 package io.sluice.promotion;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,10 +13,13 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
+import io.sluice.bronze.BronzeRow;
+import io.sluice.bronze.BronzeWriter;
 import io.sluice.event.EventDecoder;
 import io.sluice.ingest.Incoming;
 import io.sluice.ingest.IngestPipeline;
 import io.sluice.support.Db;
+import io.vertx.mutiny.sqlclient.Pool;
 
 /** Test helpers: land deliveries through the real ingest pipeline, dump a workload's silver and gold rows. */
 final class Promotions {
@@ -39,6 +45,43 @@ final class Promotions {
             if (!(outcome instanceof IngestPipeline.Landed landed) || !landed.result().rejected().isEmpty()) {
                 throw new IllegalStateException("workload events were not all accepted: " + outcome);
             }
+        }
+    }
+
+    /** Lands native JSON events through IngestPipeline as one webhook batch of the given partner name. */
+    static void landJson(IngestPipeline pipeline, String source, List<String> jsons) {
+        List<Incoming> batch = new ArrayList<>();
+        for (String json : jsons) {
+            var decoded = (EventDecoder.Events) pipeline.decode(json.getBytes(StandardCharsets.UTF_8),
+                    EventDecoder.Format.NATIVE, Map.of());
+            batch.add(Incoming.webhook(source, decoded.events().get(0), Map.of()));
+        }
+        var outcome = pipeline.land(batch, Optional.empty()).await().atMost(Duration.ofSeconds(60));
+        if (!(outcome instanceof IngestPipeline.Landed landed) || !landed.result().rejected().isEmpty()) {
+            throw new IllegalStateException("events were not all accepted: " + outcome);
+        }
+    }
+
+    /**
+     * Lands events straight through BronzeWriter, without validation: rows as an older, looser version of Sluice
+     * could have left them in bronze.
+     */
+    static void landUnvalidated(Pool pool, BronzeWriter bronze, String source, List<String> jsons) {
+        List<BronzeRow> rows = new ArrayList<>();
+        for (String json : jsons) {
+            String eventId = json.replaceFirst("(?s).*\"event_id\":\"([^\"]+)\".*", "$1");
+            String type = json.replaceFirst("(?s).*\"event_type\":\"([^\"]+)\".*", "$1");
+            rows.add(new BronzeRow(eventId, type, "webhook", source, json, "{}", sha256(json), null, null, null));
+        }
+        pool.withTransaction(connection -> bronze.land(connection, rows)).await().atMost(Duration.ofSeconds(30));
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
