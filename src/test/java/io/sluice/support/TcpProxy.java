@@ -26,12 +26,30 @@ public final class TcpProxy implements AutoCloseable {
     private volatile ServerSocket server;
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
+        this(targetHost, targetPort, freePort());
+    }
+
+    private TcpProxy(String targetHost, int targetPort, int port) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
-        try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            this.port = probe.getLocalPort();
-        }
+        this.port = port;
         restore();
+    }
+
+    /** A port free right now on the loopback interface. */
+    public static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /**
+     * A new proxy in front of the test PostgreSQL on a given port: for a test whose Quarkus profile chose the port
+     * (a profile runs in another class loader than its test, so it cannot hand over a proxy object).
+     */
+    public static TcpProxy postgresOn(int port) throws IOException {
+        return new TcpProxy(Db.env("SLUICE_DB_HOST", "127.0.0.1"), Integer.parseInt(Db.env("SLUICE_DB_PORT", "5432")),
+                port);
     }
 
     /** The JVM-wide proxy in front of the test PostgreSQL (started on first use). */
