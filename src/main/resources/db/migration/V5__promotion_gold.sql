@@ -295,10 +295,14 @@ WITH fresh_metrics AS (
     SELECT sku, name, category, brand, price, currency, valid_from, valid_to, is_current FROM gold.product_history
 ), fresh_facts AS (
     SELECT i.event_id, i.line_no, i.order_id, gold.date_key(gold.utc_day(e.occurred_at)) AS date_key, i.sku,
-           coalesce((SELECT max(p.valid_from) FROM fresh_products p WHERE p.sku = i.sku AND p.valid_from <= e.occurred_at),
-                    (SELECT min(p.valid_from) FROM fresh_products p WHERE p.sku = i.sku)) AS product_valid_from,
-           e.user_id, i.quantity, i.unit_price, i.quantity * i.unit_price AS revenue, i.currency
-    FROM silver.events e JOIN silver.order_items i ON i.event_id = e.event_id
+           p.valid_from AS product_valid_from, e.user_id, i.quantity, i.unit_price, i.quantity * i.unit_price AS revenue,
+           i.currency
+    FROM silver.events e
+    JOIN silver.order_items i ON i.event_id = e.event_id
+    LEFT JOIN (SELECT sku, valid_from, valid_to, valid_from = min(valid_from) OVER (PARTITION BY sku) AS is_first
+               FROM fresh_products) p
+           ON p.sku = i.sku AND (e.occurred_at >= p.valid_from OR p.is_first)
+              AND (p.valid_to IS NULL OR e.occurred_at < p.valid_to)
     WHERE e.event_type = 'purchase'
 ), gold_facts AS (
     SELECT f.event_id, f.line_no, f.order_id, f.date_key, f.sku, p.valid_from AS product_valid_from, c.user_id,

@@ -29,6 +29,8 @@ final class Workload {
     final String currency;
     final List<Delivery> events = new ArrayList<>();
     private final Random random;
+    private final int skus;
+    private final int users;
 
     Workload(long seed, int size) {
         this(seed, size, randomDay());
@@ -36,7 +38,14 @@ final class Workload {
 
     /** Same seed and size: the same events (up to prefix and currency). */
     Workload(long seed, int size, LocalDate firstDay) {
+        this(seed, size, firstDay, 12, 40);
+    }
+
+    /** A workload over a given number of skus and users (the benchmark uses many). */
+    Workload(long seed, int size, LocalDate firstDay, int skus, int users) {
         this.random = new Random(seed);
+        this.skus = skus;
+        this.users = users;
         this.prefix = "wl" + UUID.randomUUID().toString().substring(0, 8);
         this.firstDay = firstDay;
         List<Currency> currencies = new ArrayList<>(Currency.getAvailableCurrencies());
@@ -62,15 +71,15 @@ final class Workload {
     private Delivery next(int i) {
         String eventId = prefix + "-evt-" + i;
         OffsetDateTime at = firstDay.atStartOfDay().atOffset(ZoneOffset.UTC).plusSeconds(random.nextInt(3 * 86_400));
-        String user = prefix + "-user-" + random.nextInt(40);
+        String user = prefix + "-user-" + random.nextInt(users);
         int kind = random.nextInt(10);
         String json;
         if (kind < 4) {
-            json = productEvent(eventId, "product_view", user, at, random.nextInt(12), null);
+            json = productEvent(eventId, "product_view", user, at, random.nextInt(skus), null);
         } else if (kind < 6) {
-            json = productEvent(eventId, "add_to_cart", user, at, random.nextInt(12), 1 + random.nextInt(3));
+            json = productEvent(eventId, "add_to_cart", user, at, random.nextInt(skus), 1 + random.nextInt(3));
         } else if (kind < 7) {
-            json = productEvent(eventId, "remove_from_cart", user, at, random.nextInt(12), 1);
+            json = productEvent(eventId, "remove_from_cart", user, at, random.nextInt(skus), 1);
         } else if (kind < 9) {
             json = purchase(eventId, user, at, 1 + random.nextInt(3), random.nextInt(4));
         } else {
@@ -99,7 +108,7 @@ final class Workload {
     String purchase(String eventId, String user, OffsetDateTime at, int lines, int extraQuantity) {
         StringBuilder items = new StringBuilder();
         for (int line = 0; line < lines; line++) {
-            int k = random.nextInt(12);
+            int k = random.nextInt(skus);
             items.append(line == 0 ? "" : ",").append("""
                     {"sku":"%s","quantity":%d,"unit_price":%s}""".formatted(sku(k), 1 + line + extraQuantity,
                     price(k, at)));
