@@ -75,8 +75,10 @@ $$;
 -- the rows they replaced as they were before (p_old_events: event_id, event_type, occurred_at, user_id, sku,
 -- currency; p_old_items: event_id, line_no, sku, quantity, unit_price; both only for replaced rows). Runs in the
 -- caller's transaction, after the silver upsert.
+-- Plans are made per call (force_custom_plan): a plan cached while the tables were small would keep scanning them
+-- sequentially as they grow.
 CREATE FUNCTION gold.apply_changes(p_changed text[], p_old_events jsonb, p_old_items jsonb) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_replaced text[];
     v_skus     text[];

@@ -70,10 +70,21 @@ public class Promoter {
         subscriber.channel(BronzeWriter.NOTIFY_CHANNEL)
                 .subscribeHandler(this::wake)
                 .handler(payload -> wake());
+        connect();
+    }
+
+    /** Connects the subscriber; a lost connection is re-established by its reconnect policy, a failed first one here. */
+    private void connect() {
         subscriber.connect().subscribe().with(
                 connected -> Log.infof("promoter listening on %s", BronzeWriter.NOTIFY_CHANNEL),
-                failure -> Log.warnf("promoter could not LISTEN yet (the sweep still runs, reconnecting): %s",
-                        failure.toString()));
+                failure -> {
+                    Log.warnf("promoter could not LISTEN yet (the sweep still runs), retrying: %s", failure.toString());
+                    vertx.setTimer(1000, timer -> {
+                        if (!subscriber.closed()) {
+                            connect();
+                        }
+                    });
+                });
     }
 
     void stop(@Observes ShutdownEvent stopping) {
