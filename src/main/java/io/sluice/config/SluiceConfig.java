@@ -128,6 +128,10 @@ public interface SluiceConfig {
         /** Longest retry delay of a failing event. */
         @WithDefault("5m")
         Duration maxBackoff();
+
+        /** Period at which the promotion lag gauge is refreshed from the work queue. */
+        @WithDefault("5s")
+        Duration lagRefresh();
     }
 
     interface Privacy {

@@ -2,6 +2,7 @@ package io.sluice.metrics;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,6 +38,7 @@ public class SluiceMetrics {
     private final MeterRegistry registry;
     private final Timer bronzeWrite;
     private final Timer promotionLatency;
+    private final AtomicLong promotionLagMillis = new AtomicLong();
 
     public SluiceMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -49,6 +51,10 @@ public class SluiceMetrics {
                 .description("Time from receipt in bronze to the silver row")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        Gauge.builder(PROMOTION_LAG, promotionLagMillis, millis -> millis.get() / 1000.0)
+                .description("Age of the oldest bronze event not yet promoted (quarantined ones excluded)")
+                .baseUnit("seconds")
                 .register(registry);
         for (String outcome : new String[]{"promoted", "retried", "quarantined"}) {
             promotion(outcome);
@@ -91,6 +97,11 @@ public class SluiceMetrics {
 
     public void promotionLatency(Duration latency) {
         promotionLatency.record(latency);
+    }
+
+    /** Sets the promotion lag gauge (refreshed periodically by the promoter, not computed per scrape). */
+    public void promotionLag(Duration lag) {
+        promotionLagMillis.set(lag.toMillis());
     }
 
     public void authFailure(String partner, String reason) {

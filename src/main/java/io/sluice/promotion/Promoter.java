@@ -1,142 +1,166 @@
 package io.sluice.promotion;
 
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.sluice.bronze.BronzeWriter;
 import io.sluice.config.SluiceConfig;
 import io.sluice.metrics.SluiceMetrics;
-import io.sluice.silver.SilverEvent;
-import io.sluice.silver.SilverWriter;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
 
 /**
- * Moves bronze to silver asynchronously. Each round claims a batch of due work items by state
- * ({@code FOR UPDATE SKIP LOCKED}, safe across replicas), transforms them, upserts silver and deletes the items, all
- * in one transaction: a crash leaves the items for the next round.
+ * Moves bronze to silver and gold asynchronously. Woken by PostgreSQL {@code NOTIFY sluice_bronze} (sent in the
+ * landing transaction) and by a periodic sweep; all state lives in {@code bronze.promotion_queue}, so a lost
+ * notification or a crash only delays work. Each wake-up drains the due work in {@link PromotionRound}s; a round that
+ * fails for a reason other than a transient database error is split in halves until the bad event fails alone.
  */
 @ApplicationScoped
 public class Promoter {
 
-    private static final String CLAIM = """
-            WITH claimed AS (
-                SELECT bronze_id, received_at FROM bronze.promotion_queue
-                WHERE next_attempt_at <= now()
-                ORDER BY next_attempt_at
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED
-            )
-            SELECT b.id, b.event_id, b.received_at, b.channel, b.source, b.payload::text AS payload, b.headers::text AS headers,
-                   '\\x' || encode(b.payload_hash, 'hex') AS payload_hash
-            FROM claimed c JOIN bronze.events b ON b.id = c.bronze_id AND b.received_at = c.received_at
+    private static final String LAG = """
+            SELECT coalesce(extract(epoch FROM now() - min(received_at)) * 1000, 0)::bigint AS lag_ms
+            FROM bronze.promotion_queue
             """;
-    private static final String DONE = "DELETE FROM bronze.promotion_queue WHERE bronze_id = ANY($1::bigint[])";
 
+    private final PromotionRound round;
     private final Pool pool;
-    private final SilverWriter silver;
-    private final SilverTransform transform;
-    private final ObjectMapper mapper;
+    private final Vertx vertx;
     private final SluiceMetrics metrics;
     private final SluiceConfig.Promotion config;
+    private final PgConnectOptions listenOptions;
     private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicBoolean wanted = new AtomicBoolean();
+    private volatile PgSubscriber subscriber;
 
-    public Promoter(Pool pool, SilverWriter silver, ObjectMapper mapper, SluiceMetrics metrics, SluiceConfig config) {
+    public Promoter(PromotionRound round, Pool pool, Vertx vertx, SluiceMetrics metrics, SluiceConfig config,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+            @ConfigProperty(name = "quarkus.datasource.username") String username,
+            @ConfigProperty(name = "quarkus.datasource.password") String password) {
+        this.round = round;
         this.pool = pool;
-        this.silver = silver;
-        this.transform = new SilverTransform(config.privacy().hashKey());
-        this.mapper = mapper.copy()
-                .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+        this.vertx = vertx;
         this.metrics = metrics;
         this.config = config.promotion();
+        this.listenOptions = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""))
+                .setUser(username).setPassword(password);
+    }
+
+    void listen(@Observes StartupEvent started) {
+        if (!config.enabled()) {
+            return;
+        }
+        subscriber = PgSubscriber.subscriber(vertx, listenOptions)
+                .reconnectPolicy(retries -> 1000L);
+        subscriber.channel(BronzeWriter.NOTIFY_CHANNEL)
+                .subscribeHandler(this::wake)
+                .handler(payload -> wake());
+        connect();
+    }
+
+    /** Connects the subscriber; a lost connection is re-established by its reconnect policy, a failed first one here. */
+    private void connect() {
+        subscriber.connect().subscribe().with(
+                connected -> Log.infof("promoter listening on %s", BronzeWriter.NOTIFY_CHANNEL),
+                failure -> {
+                    Log.warnf("promoter could not LISTEN yet (the sweep still runs), retrying: %s", failure.toString());
+                    vertx.setTimer(1000, timer -> {
+                        if (!subscriber.closed()) {
+                            connect();
+                        }
+                    });
+                });
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        if (subscriber != null) {
+            subscriber.closeAndForget();
+        }
     }
 
     @Scheduled(every = "${sluice.promotion.sweep-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> sweep() {
-        if (!config.enabled() || !running.compareAndSet(false, true)) {
-            return Uni.createFrom().voidItem();
-        }
-        return drain().eventually(() -> running.set(false));
+    void sweep() {
+        wake();
     }
 
-    /** Promotes batches until a round finds less than a full batch. */
-    Uni<Void> drain() {
-        return promoteBatch()
-                .chain(count -> count >= config.batchSize() ? drain() : Uni.createFrom().voidItem())
-                .onFailure().invoke(e -> Log.warnf("promotion round failed, will retry: %s", e.toString()))
-                .onFailure().recoverWithNull().replaceWithVoid();
-    }
-
-    /** One transaction: claim, transform, upsert, delete the work items. Returns the number claimed. */
-    Uni<Integer> promoteBatch() {
-        return pool.withTransaction(connection -> connection.preparedQuery(CLAIM)
-                .execute(Tuple.of(config.batchSize()))
-                .chain(rows -> {
-                    List<BronzeRecord> claimed = new ArrayList<>();
-                    for (Row row : rows) {
-                        claimed.add(record(row));
-                    }
-                    return promote(connection, claimed).replaceWith(claimed.size());
-                }));
-    }
-
-    private Uni<Void> promote(SqlConnection connection, List<BronzeRecord> claimed) {
-        if (claimed.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        List<SilverEvent> events = latestPerEvent(claimed.stream().map(transform::toSilver).toList());
-        Long[] ids = claimed.stream().map(BronzeRecord::id).toArray(Long[]::new);
-        return silver.upsert(connection, events)
-                .call(() -> connection.preparedQuery(DONE).execute(Tuple.of(ids)))
-                .invoke(() -> {
-                    metrics.promoted("promoted", claimed.size());
-                    OffsetDateTime now = OffsetDateTime.now();
-                    claimed.forEach(r -> metrics.promotionLatency(Duration.between(r.receivedAt(), now)));
-                })
+    @Scheduled(every = "${sluice.promotion.lag-refresh}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> refreshLag() {
+        return pool.query(LAG).execute()
+                .invoke(rows -> metrics.promotionLag(Duration.ofMillis(rows.iterator().next().getLong("lag_ms"))))
+                .onFailure().invoke(e -> Log.debugf("promotion lag not refreshed: %s", e.toString()))
+                .onFailure().recoverWithNull()
                 .replaceWithVoid();
     }
 
-    /** Collapses a batch to one row per event_id: the one from the latest bronze delivery. */
-    static List<SilverEvent> latestPerEvent(List<SilverEvent> events) {
-        Map<String, SilverEvent> latest = new LinkedHashMap<>();
-        for (SilverEvent event : events) {
-            latest.merge(event.eventId(), event, (a, b) -> later(a, b) ? a : b);
+    /** Starts a drain unless one is running; a wake-up during a drain makes it go round once more. */
+    void wake() {
+        if (!config.enabled()) {
+            return;
         }
-        return new ArrayList<>(latest.values());
+        wanted.set(true);
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        wanted.set(false);
+        drain().onFailure().invoke(e -> Log.warnf("promotion paused, the next sweep retries: %s", e.toString()))
+                .onFailure().recoverWithNull()
+                .subscribe().with(done -> {
+                    running.set(false);
+                    if (wanted.get()) {
+                        wake();
+                    }
+                });
     }
 
-    private static boolean later(SilverEvent a, SilverEvent b) {
-        int byTime = a.bronzeReceivedAt().compareTo(b.bronzeReceivedAt());
-        return byTime != 0 ? byTime > 0 : a.bronzeId() > b.bronzeId();
+    /** Promotes batches until a round finds less than a full batch. Fails on a persistent database failure. */
+    public Uni<Void> drain() {
+        return round.run(List.of())
+                .map(PromotionRound.Outcome::claimed)
+                .onFailure(BatchFailedException.class)
+                .recoverWithUni(failure -> isolate((BatchFailedException) failure))
+                .chain(claimed -> claimed >= config.batchSize() ? drain() : Uni.createFrom().voidItem());
     }
 
-    private BronzeRecord record(Row row) {
-        try {
-            Map<String, String> headers = mapper.readValue(row.getString("headers"), new TypeReference<>() {
-            });
-            return new BronzeRecord(row.getLong("id"), row.getString("event_id"), row.getOffsetDateTime("received_at"),
-                    row.getString("channel"), row.getString("source"),
-                    mapper.readTree(row.getString("payload")), headers, row.getString("payload_hash"));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("bronze row " + row.getLong("id") + " holds unreadable JSON", e);
+    /** Splits a failed batch in halves, each promoted on its own, until the bad events fail alone. */
+    private Uni<Integer> isolate(BatchFailedException failed) {
+        Map<Long, Integer> attempts = failed.attempts();
+        if (attempts.isEmpty()) {
+            return Uni.createFrom().failure(failed.getCause());
         }
+        if (attempts.size() == 1) {
+            var only = attempts.entrySet().iterator().next();
+            Log.warnf("bronze %d failed promotion (attempt %d): %s", only.getKey(), only.getValue() + 1,
+                    failed.getCause().toString());
+            return round.fail(List.of(new PromotionRound.Failure(only.getKey(), only.getValue(),
+                    failed.getCause().toString())))
+                    .replaceWith(1);
+        }
+        List<Long> ids = new ArrayList<>(attempts.keySet());
+        ids.sort(null);
+        List<Long> first = ids.subList(0, ids.size() / 2);
+        List<Long> second = ids.subList(ids.size() / 2, ids.size());
+        return part(first).chain(() -> part(second)).replaceWith(attempts.size());
+    }
+
+    private Uni<Void> part(List<Long> ids) {
+        return round.run(List.copyOf(ids))
+                .replaceWithVoid()
+                .onFailure(BatchFailedException.class)
+                .recoverWithUni(failure -> isolate((BatchFailedException) failure).replaceWithVoid());
     }
 }

@@ -1,7 +1,9 @@
 package io.sluice.silver;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -11,13 +13,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Set-based idempotent upserts into silver: one statement for the events of a batch, one for their lines. The rule
- * (SPEC.md section 6): the same payload changes nothing; a different payload replaces the row only when it comes from
- * a later bronze delivery; re-promoting the same delivery (a replay) rewrites the row with the current transform.
+ * Set-based idempotent upserts into silver. The rule (SPEC.md section 6): the same payload changes nothing; a
+ * different payload replaces the row only when it comes from a later bronze delivery; re-promoting the same delivery
+ * (a replay) rewrites the row with the current transform.
+ * <p>
+ * Three statements, so that gold can take back exactly what a replacement removes: new event_ids are inserted
+ * ({@code ON CONFLICT DO NOTHING}, which waits for a concurrent insert of the same id to commit); the others are
+ * locked ({@code FOR UPDATE}) and read as they are, then updated where the rule allows.
  */
 @ApplicationScoped
 public class SilverWriter {
@@ -28,18 +35,36 @@ public class SilverWriter {
             order_total, currency, ip_hash, user_agent, locale, properties, attributes, schema_version,
             cloudevent_source, source, channel, bronze_id, bronze_received_at, payload_hash, first_received_at""";
 
-    private static final String UPSERT = "WITH input AS (SELECT * FROM jsonb_populate_recordset(null::silver.events, $1::text::jsonb))"
-            + " INSERT INTO silver.events AS s (" + COLUMNS + ", promoted_at)"
-            + " SELECT " + COLUMNS + ", now() FROM input"
-            + " ON CONFLICT (event_id) DO UPDATE SET (" + COLUMNS + ", promoted_at) = ("
-            + COLUMNS.replaceAll("(\\w+)", "excluded.$1").replace("excluded.first_received_at",
-                    "LEAST(s.first_received_at, excluded.first_received_at)")
-            + ", now())"
-            + " WHERE (excluded.bronze_received_at, excluded.bronze_id) >= (s.bronze_received_at, s.bronze_id)"
-            + " AND NOT (excluded.payload_hash = s.payload_hash AND excluded.bronze_id <> s.bronze_id)"
-            + " RETURNING event_id";
+    private static final String INPUT = "WITH input AS (SELECT * FROM jsonb_populate_recordset(null::silver.events, $1::text::jsonb))";
 
-    private static final String REPLACE_ITEMS_DELETE = "DELETE FROM silver.order_items WHERE event_id = ANY($1::text[])";
+    private static final String INSERT_NEW = INPUT
+            + " INSERT INTO silver.events (" + COLUMNS + ", promoted_at)"
+            + " SELECT " + COLUMNS + ", now() FROM input ORDER BY event_id"
+            + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
+
+    private static final String LOCK_EXISTING = """
+            SELECT coalesce(jsonb_agg(s), '[]')::text AS rows FROM (
+                SELECT event_id, event_type, occurred_at, user_id, sku, currency FROM silver.events
+                WHERE event_id = ANY($1::text[]) ORDER BY event_id FOR UPDATE
+            ) s
+            """;
+
+    private static final String EXISTING_ITEMS = """
+            SELECT coalesce(jsonb_agg(i), '[]')::text AS rows FROM (
+                SELECT event_id, line_no, sku, quantity, unit_price FROM silver.order_items WHERE event_id = ANY($1::text[])
+            ) i
+            """;
+
+    private static final String UPDATE_EXISTING = INPUT
+            + " UPDATE silver.events AS s SET (" + COLUMNS + ", promoted_at) = ("
+            + COLUMNS.replaceAll("(\\w+)", "e.$1").replace("e.first_received_at",
+                    "LEAST(s.first_received_at, e.first_received_at)")
+            + ", now()) FROM input e WHERE s.event_id = e.event_id"
+            + " AND (e.bronze_received_at, e.bronze_id) >= (s.bronze_received_at, s.bronze_id)"
+            + " AND NOT (e.payload_hash = s.payload_hash AND e.bronze_id <> s.bronze_id)"
+            + " RETURNING s.event_id";
+
+    private static final String DELETE_ITEMS = "DELETE FROM silver.order_items WHERE event_id = ANY($1::text[])";
 
     private static final String INSERT_ITEMS = """
             INSERT INTO silver.order_items (event_id, line_no, order_id, sku, name, category, brand, quantity,
@@ -55,37 +80,93 @@ public class SilverWriter {
         this.mapper = mapper.copy().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     }
 
-    /**
-     * Upserts events that are distinct by event_id; returns the event_ids whose silver row changed (inserted or
-     * replaced), the only ones whose lines and gold facts need rework.
-     */
-    public Uni<List<String>> upsert(SqlConnection connection, List<SilverEvent> events) {
+    /** Upserts events that are distinct by event_id; returns what changed and what the replaced rows were. */
+    public Uni<SilverChanges> upsert(SqlConnection connection, List<SilverEvent> events) {
         if (events.isEmpty()) {
-            return Uni.createFrom().item(List.of());
+            return Uni.createFrom().item(SilverChanges.NONE);
         }
-        List<SilverEvent.OrderItem> items = new ArrayList<>();
-        events.forEach(e -> items.addAll(e.items()));
-        return connection.preparedQuery(UPSERT).execute(Tuple.of(json(events)))
-                .map(rows -> {
-                    List<String> changed = new ArrayList<>(rows.size());
-                    for (Row row : rows) {
-                        changed.add(row.getString("event_id"));
-                    }
-                    return changed;
-                })
-                .call(changed -> replaceItems(connection, changed, items));
+        return connection.preparedQuery(INSERT_NEW).execute(Tuple.of(json(events)))
+                .map(SilverWriter::eventIds)
+                .chain(inserted -> updateExisting(connection, events, inserted)
+                        .call(changes -> replaceItems(connection, changes.changed(), inserted, events)));
     }
 
-    private Uni<Void> replaceItems(SqlConnection connection, List<String> changed, List<SilverEvent.OrderItem> items) {
+    private Uni<SilverChanges> updateExisting(SqlConnection connection, List<SilverEvent> events,
+            List<String> inserted) {
+        Set<String> fresh = new HashSet<>(inserted);
+        List<SilverEvent> existing = events.stream().filter(e -> !fresh.contains(e.eventId())).toList();
+        if (existing.isEmpty()) {
+            return Uni.createFrom().item(new SilverChanges(inserted, "[]", "[]"));
+        }
+        String[] ids = existing.stream().map(SilverEvent::eventId).toArray(String[]::new);
+        return connection.preparedQuery(LOCK_EXISTING).execute(Tuple.of(ids))
+                .map(SilverWriter::text)
+                .chain(before -> connection.preparedQuery(EXISTING_ITEMS).execute(Tuple.of(ids))
+                        .map(SilverWriter::text)
+                        .chain(itemsBefore -> connection.preparedQuery(UPDATE_EXISTING)
+                                .execute(Tuple.of(json(existing)))
+                                .map(SilverWriter::eventIds)
+                                .map(updated -> changes(inserted, updated, before, itemsBefore))));
+    }
+
+    /** The changes, with the before-images restricted to the rows actually replaced. */
+    private SilverChanges changes(List<String> inserted, List<String> updated, String before, String itemsBefore) {
+        if (updated.isEmpty()) {
+            return new SilverChanges(inserted, "[]", "[]");
+        }
+        List<String> changed = new ArrayList<>(inserted);
+        changed.addAll(updated);
+        Set<String> replaced = new HashSet<>(updated);
+        try {
+            var events = mapper.createArrayNode();
+            mapper.readTree(before).forEach(row -> {
+                if (replaced.contains(row.path("event_id").asText())) {
+                    events.add(row);
+                }
+            });
+            var items = mapper.createArrayNode();
+            mapper.readTree(itemsBefore).forEach(row -> {
+                if (replaced.contains(row.path("event_id").asText())) {
+                    items.add(row);
+                }
+            });
+            return new SilverChanges(changed, events.toString(), items.toString());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("PostgreSQL returned unreadable JSON", e);
+        }
+    }
+
+    /** Lines of replaced rows are deleted (inserted rows have none yet), then the lines of every changed row written. */
+    private Uni<Void> replaceItems(SqlConnection connection, List<String> changed, List<String> inserted,
+            List<SilverEvent> events) {
         if (changed.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
+        Set<String> changedIds = new HashSet<>(changed);
+        List<SilverEvent.OrderItem> items = new ArrayList<>();
+        events.stream().filter(e -> changedIds.contains(e.eventId())).forEach(e -> items.addAll(e.items()));
         String[] ids = changed.toArray(String[]::new);
-        return connection.preparedQuery(REPLACE_ITEMS_DELETE).execute(Tuple.of(ids))
+        Set<String> fresh = new HashSet<>(inserted);
+        String[] replaced = changed.stream().filter(id -> !fresh.contains(id)).toArray(String[]::new);
+        Uni<Void> deleted = replaced.length == 0
+                ? Uni.createFrom().voidItem()
+                : connection.preparedQuery(DELETE_ITEMS).execute(Tuple.of(replaced)).replaceWithVoid();
+        return deleted
                 .chain(() -> items.isEmpty()
                         ? Uni.createFrom().voidItem()
-                        : connection.preparedQuery(INSERT_ITEMS).execute(Tuple.of(json(items), ids)).replaceWithVoid())
-                .replaceWithVoid();
+                        : connection.preparedQuery(INSERT_ITEMS).execute(Tuple.of(json(items), ids)).replaceWithVoid());
+    }
+
+    private static List<String> eventIds(RowSet<Row> rows) {
+        List<String> ids = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            ids.add(row.getString("event_id"));
+        }
+        return ids;
+    }
+
+    private static String text(RowSet<Row> rows) {
+        return rows.iterator().next().getString("rows");
     }
 
     private String json(Object value) {

@@ -65,7 +65,7 @@ public final class Db {
         }
     }
 
-    static String env(String name, String fallback) {
+    public static String env(String name, String fallback) {
         String value = System.getenv(name);
         return value == null || value.isBlank() ? fallback : value;
     }
