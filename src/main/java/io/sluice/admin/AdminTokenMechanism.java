@@ -16,11 +16,13 @@ import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpCredentialTransport;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
+import io.sluice.config.AdminConfig;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * Reads {@code Authorization: Bearer <token>} on admin paths only and hands it to {@link AdminTokenIdentityProvider}.
- * Partners never meet it: webhooks authenticate by signature, outside Quarkus security.
+ * Partners never meet it: webhooks authenticate by signature, outside Quarkus security. With no token configured it
+ * steps aside, so another mechanism (quarkus-oidc, say) can authenticate the admin API instead.
  */
 @ApplicationScoped
 public class AdminTokenMechanism implements HttpAuthenticationMechanism {
@@ -28,11 +30,17 @@ public class AdminTokenMechanism implements HttpAuthenticationMechanism {
     static final String ADMIN_PATH = "/v1/admin";
     private static final String BEARER = "Bearer ";
 
+    private final boolean enabled;
+
+    public AdminTokenMechanism(AdminConfig config) {
+        this.enabled = !config.tokens().isEmpty();
+    }
+
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
         String path = context.normalizedPath();
         String header = context.request().getHeader(HttpHeaderNames.AUTHORIZATION);
-        if (!path.startsWith(ADMIN_PATH) || header == null
+        if (!enabled || !path.startsWith(ADMIN_PATH) || header == null
                 || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             return Uni.createFrom().nullItem();
         }
