@@ -91,8 +91,7 @@ class DockerfileIT {
     private static List<Path> matches(String source) throws IOException {
         String pattern = source.endsWith("/") ? source.substring(0, source.length() - 1) : source;
         PathMatcher matcher = glob(pattern);
-        Path base = ROOT.resolve(pattern.contains("*") ? pattern.substring(0, pattern.lastIndexOf('/')) : pattern)
-                .getParent();
+        Path base = ROOT.resolve(pattern).getParent();
         if (!Files.isDirectory(base)) {
             return List.of();
         }
