@@ -1,0 +1,68 @@
+package io.sluice.metrics;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.sluice.support.Db;
+import io.sluice.support.Events;
+import io.sluice.support.Signer;
+
+/**
+ * /q/metrics in the Prometheus text format passes {@code promtool check metrics} (installed by dev/tools-up) without a
+ * parse error, and carries every sluice_* meter of SPEC.md section 8 that this build has.
+ */
+@QuarkusTest
+class PrometheusExpositionTest {
+
+    @Test
+    void exposedMetersParseWithPromtoolAndIncludeSluiceMeters() throws Exception {
+        String eventId = Events.freshId();
+        Signer.post(Events.pageView(eventId)).then().statusCode(202);
+        Signer.signed(Signer.DEV_SECRET, "msg_" + eventId, Instant.now().getEpochSecond() - 3600,
+                Events.pageView(eventId), "application/json").when().post("/v1/webhooks/dev").then().statusCode(401);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> Db.count("SELECT count(*) FROM silver.events WHERE event_id = ?", eventId) == 1);
+
+        String exposition = Scrape.prometheusText();
+
+        PromtoolResult result = promtool(exposition);
+        assertThat(result.exitCode())
+                .as("promtool check metrics (1 = parse error; 3 = style warnings only):%n%s", result.output())
+                .isIn(0, 3);
+        assertThat(Scrape.sampleNames(exposition)).containsAll(ExposedMeters.IN_THIS_BUILD);
+        assertThat(exposition)
+                .contains("# TYPE sluice_bronze_write_seconds histogram")
+                .contains("# TYPE sluice_promotion_latency_seconds histogram")
+                .contains("sluice_events_received_total{channel=\"webhook\",outcome=\"accepted\",source=\"dev\"")
+                .contains("sluice_webhook_auth_failures_total{partner=\"dev\",reason=");
+    }
+
+    private record PromtoolResult(int exitCode, String output) {
+    }
+
+    private static PromtoolResult promtool(String exposition) throws IOException, InterruptedException {
+        Path file = Files.createTempFile("sluice-metrics", ".prom");
+        try {
+            Files.writeString(file, exposition, StandardCharsets.UTF_8);
+            Process process = new ProcessBuilder("promtool", "check", "metrics")
+                    .redirectInput(file.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new PromtoolResult(process.waitFor(), output);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+}
