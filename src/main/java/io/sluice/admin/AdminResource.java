@@ -7,6 +7,7 @@ import java.util.Set;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -33,8 +34,10 @@ import io.sluice.admin.AdminReads.RejectedFilter;
 import io.sluice.admin.AdminViews.Lineage;
 import io.sluice.admin.AdminViews.QuarantinedPage;
 import io.sluice.admin.AdminViews.RejectedPage;
+import io.sluice.admin.AdminViews.Requeued;
 import io.sluice.error.Problem;
 import io.sluice.error.Problems;
+import io.sluice.promotion.Replays;
 
 /**
  * The admin door (SPEC.md section 8): read-only views for operators, behind bearer tokens with roles
@@ -66,10 +69,12 @@ public class AdminResource {
     }
 
     private final AdminReads reads;
+    private final Replays replays;
     private final SecurityIdentity identity;
 
-    public AdminResource(AdminReads reads, SecurityIdentity identity) {
+    public AdminResource(AdminReads reads, Replays replays, SecurityIdentity identity) {
         this.reads = reads;
+        this.replays = replays;
         this.identity = identity;
     }
 
@@ -134,6 +139,42 @@ public class AdminResource {
             @Parameter(description = "next_cursor of the previous page") @QueryParam("cursor") String cursor) {
         audit("quarantined events");
         return reads.quarantined(time("from", from), time("to", to), cursor(cursor), limit(limit));
+    }
+
+    @POST
+    @Path("/quarantine/requeue")
+    @RolesAllowed(AdminRoles.OPERATOR)
+    @Operation(summary = "Requeue quarantined events", description = "Moves quarantined events (one event_id, or all "
+            + "when none is given) back to the promotion queue with fresh attempts. Do it once the cause is fixed.")
+    @APIResponse(responseCode = "200", description = "How many events went back to the queue", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Requeued.class)))
+    @APIResponse(responseCode = "400", description = "Not a possible event_id", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Requeued> requeue(
+            @Parameter(description = "only this event (default: all)") @QueryParam("event_id") String eventId) {
+        if (eventId != null && (eventId.isBlank() || eventId.length() > 256)) {
+            throw badRequest("event_id must be 1 to 256 characters");
+        }
+        audit("requeue of " + (eventId == null ? "all quarantined events" : eventId));
+        return replays.requeue(Optional.ofNullable(eventId)).map(Requeued::new);
+    }
+
+    @POST
+    @Path("/replay")
+    @RolesAllowed(AdminRoles.OPERATOR)
+    @Operation(summary = "Replay a bronze range", description = "Re-promotes the bronze rows received in [from, to), "
+            + "of one source (partner or topic) or all. Converges to the same silver and gold as a first promotion.")
+    @APIResponse(responseCode = "200", description = "How many bronze rows went back to the queue", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Requeued.class)))
+    @APIResponse(responseCode = "400", description = "from/to missing, malformed or not in order", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Requeued> replay(
+            @Parameter(description = "received at or after (RFC 3339)", required = true) @QueryParam("from") String from,
+            @Parameter(description = "received before (RFC 3339)", required = true) @QueryParam("to") String to,
+            @Parameter(description = "partner or topic (default: all)") @QueryParam("source") String source) {
+        OffsetDateTime start = time("from", from).orElseThrow(() -> badRequest("from is required"));
+        OffsetDateTime end = time("to", to).orElseThrow(() -> badRequest("to is required"));
+        if (!start.isBefore(end)) {
+            throw badRequest("from must be before to");
+        }
+        audit("replay of " + start + " .. " + end + (source == null ? "" : " from " + source));
+        return replays.replay(start, end, Optional.ofNullable(source)).map(Requeued::new);
     }
 
     @ServerExceptionMapper

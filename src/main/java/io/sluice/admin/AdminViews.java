@@ -75,4 +75,8 @@ public final class AdminViews {
     public record QuarantinedPage(List<Quarantined> items,
             @JsonInclude(JsonInclude.Include.ALWAYS) String nextCursor) {
     }
+
+    /** How many events a requeue or replay put back on the promotion queue. */
+    public record Requeued(long requeued) {
+    }
 }
