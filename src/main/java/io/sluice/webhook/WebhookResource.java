@@ -99,16 +99,13 @@ public class WebhookResource {
         if (format.isEmpty()) {
             return done(Problems.unsupportedMediaType(String.valueOf(headers.getMediaType())));
         }
-        return inFlight.run(() -> deliveries.find(partnerName, webhookId)
-                .chain(earlier -> earlier.isPresent()
-                        ? Uni.createFrom().item(answer(earlier.get()))
-                        : ingest(partnerName, webhookId, headers, raw, format.get(), ceHeaders))
-                .onFailure().recoverWithItem(error -> notStored(partnerName, error)),
+        return inFlight.run(() -> decodeThenLand(partnerName, webhookId, headers, raw, format.get(), ceHeaders),
                 () -> saturated(partnerName));
     }
 
-    private Uni<Response> ingest(String partner, String webhookId, HttpHeaders headers, byte[] body, Format format,
-            Map<String, String> ceHeaders) {
+    /** An unreadable body is answered without touching PostgreSQL (so also while it is down). */
+    private Uni<Response> decodeThenLand(String partner, String webhookId, HttpHeaders headers, byte[] body,
+            Format format, Map<String, String> ceHeaders) {
         EventDecoder.Decoded decoded = pipeline.decode(body, format, ceHeaders);
         if (decoded instanceof Unreadable unreadable) {
             return done(Problems.badRequest(unreadable.detail()));
@@ -116,10 +113,18 @@ public class WebhookResource {
         if (decoded instanceof TooLarge tooLarge) {
             return done(Problems.tooLarge(tooLarge.detail()));
         }
+        return deliveries.find(partner, webhookId)
+                .chain(earlier -> earlier.isPresent()
+                        ? Uni.createFrom().item(answer(earlier.get()))
+                        : land(partner, webhookId, headers, (Events) decoded))
+                .onFailure().recoverWithItem(error -> notStored(partner, error));
+    }
+
+    private Uni<Response> land(String partner, String webhookId, HttpHeaders headers, Events decoded) {
         Map<String, String> kept = new TreeMap<>();
         kept.put(WEBHOOK_ID, webhookId);
         kept.put(WEBHOOK_TIMESTAMP, headers.getHeaderString(WEBHOOK_TIMESTAMP));
-        List<Incoming> batch = ((Events) decoded).events().stream()
+        List<Incoming> batch = decoded.events().stream()
                 .map(event -> Incoming.webhook(partner, event, kept))
                 .toList();
         return pipeline.land(batch, Optional.of(new DeliveryKey(partner, webhookId)))

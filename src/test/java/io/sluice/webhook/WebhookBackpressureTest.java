@@ -63,6 +63,9 @@ class WebhookBackpressureTest {
                     .body("type", equalTo("https://sluice.io/problems/unavailable"))
                     .body("status", equalTo(503));
             send("msg_" + UUID.randomUUID(), body).then().statusCode(503).header("Retry-After", "7");
+            // an unreadable body is the sender's problem whether or not PostgreSQL is up
+            send("msg_" + UUID.randomUUID(), "{\"event_id\":").then().statusCode(400)
+                    .contentType(startsWith("application/problem+json"));
             assertThat(Db.count("SELECT count(*) FROM bronze.events WHERE event_id = ?", eventId)).isZero();
         } finally {
             TcpProxy.postgres().restore();

@@ -1,0 +1,192 @@
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Webhook -> bronze load generator (bench/webhook/run starts it): signs every request afresh (Standard Webhooks, a new
+ * webhook-id, fresh event ids), so each request is a real bronze write, never a redelivery.
+ *
+ * <pre>
+ * java WebhookBench.java load URL SECRET REQUESTS CONCURRENCY BATCH   -> closed loop, max events/s and latencies
+ * java WebhookBench.java paced URL SECRET EVENTS_PER_S SECONDS BATCH  -> open loop at a fixed rate, latencies
+ * java WebhookBench.java copyfile FILE ROWS                           -> COPY text file of bronze-shaped rows
+ * </pre>
+ */
+public class WebhookBench {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newFixedThreadPool(4)).build();
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "load" -> load(URI.create(args[1]), key(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]));
+            case "paced" -> paced(URI.create(args[1]), key(args[2]), Integer.parseInt(args[3]),
+                    Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+            case "copyfile" -> copyFile(Path.of(args[1]), Integer.parseInt(args[2]));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    static void load(URI url, byte[] key, int requests, int concurrency, int batch) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        long started = System.nanoTime();
+        List<CompletableFuture<Void>> workers = new ArrayList<>();
+        var pool = Executors.newFixedThreadPool(concurrency);
+        for (int w = 0; w < concurrency; w++) {
+            workers.add(CompletableFuture.runAsync(() -> {
+                while (next.getAndIncrement() < requests) {
+                    long t0 = System.nanoTime();
+                    int status = send(url, key, batch);
+                    latencies.add(System.nanoTime() - t0);
+                    if (status != 202) {
+                        failed.incrementAndGet();
+                    }
+                }
+            }, pool));
+        }
+        CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
+        pool.shutdown();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        report("load", requests, batch, seconds, failed.get(), latencies);
+    }
+
+    static void paced(URI url, byte[] key, int eventsPerSecond, int seconds, int batch) throws Exception {
+        int requests = Math.max(1, eventsPerSecond * seconds / batch);
+        long periodNanos = 1_000_000_000L * batch / eventsPerSecond;
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicLong sent = new AtomicLong();
+        List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+        long started = System.nanoTime();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ticker.scheduleAtFixedRate(() -> {
+            if (sent.getAndIncrement() >= requests) {
+                done.complete(null);
+                return;
+            }
+            long t0 = System.nanoTime();
+            HttpRequest request = request(url, key, batch);
+            synchronized (inFlight) {
+                inFlight.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenAccept(r -> {
+                    latencies.add(System.nanoTime() - t0);
+                    if (r.statusCode() != 202) {
+                        failed.incrementAndGet();
+                    }
+                }));
+            }
+        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        done.join();
+        ticker.shutdownNow();
+        synchronized (inFlight) {
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        report("paced@" + eventsPerSecond + "/s", requests, batch, elapsed, failed.get(), latencies);
+    }
+
+    static void report(String phase, int requests, int batch, double seconds, int failed,
+            ConcurrentLinkedQueue<Long> latencies) {
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf("%s: %d requests x %d events in %.2f s = %.0f events/s; non-202: %d; latency ms p50 %.1f"
+                + " p99 %.1f max %.1f%n", phase, requests, batch, seconds, requests * (double) batch / seconds, failed,
+                pct(sorted, 0.50), pct(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
+    }
+
+    static double pct(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)]
+                / 1e6;
+    }
+
+    static int send(URI url, byte[] key, int batch) {
+        try {
+            return HTTP.send(request(url, key, batch), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    static HttpRequest request(URI url, byte[] key, int batch) {
+        StringBuilder body = new StringBuilder(batch * 600).append('[');
+        for (int i = 0; i < batch; i++) {
+            body.append(i == 0 ? "" : ",").append(event());
+        }
+        byte[] bytes = body.append(']').toString().getBytes(StandardCharsets.UTF_8);
+        String id = "msg_" + UUID.randomUUID();
+        String ts = Long.toString(System.currentTimeMillis() / 1000);
+        return HttpRequest.newBuilder(url)
+                .header("content-type", "application/json")
+                .header("webhook-id", id)
+                .header("webhook-timestamp", ts)
+                .header("webhook-signature", "v1," + sign(key, id + "." + ts + ".", bytes))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build();
+    }
+
+    /** A purchase of about 550 bytes, like SPEC.md section 10's measurements. */
+    static String event() {
+        String id = UUID.randomUUID().toString();
+        return """
+                {"event_id":"bench-%s","event_type":"purchase","occurred_at":"2026-11-21T10:00:00Z","user_id":"user-%d",\
+                "session_id":"s-%s","context":{"ip":"203.0.113.7","user_agent":"Mozilla/5.0 (X11; Linux x86_64)","locale":"en-GB"},\
+                "order":{"order_id":"order-%s","currency":"EUR","total":25.98,"items":[{"sku":"SKU-%d","name":"Mug",\
+                "category":"kitchen","brand":"Acme","quantity":2,"unit_price":12.99}]},"properties":{"campaign":"winter"}}"""
+                .formatted(id, id.hashCode() & 0xFFFF, id.substring(0, 8), id, id.hashCode() & 0x3FF);
+    }
+
+    static String sign(byte[] key, String prefix, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(prefix.getBytes(StandardCharsets.UTF_8));
+            return Base64.getEncoder().encodeToString(mac.doFinal(body));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] key(String secret) {
+        return Base64.getDecoder().decode(secret.startsWith("whsec_") ? secret.substring(6) : secret);
+    }
+
+    /** Rows for COPY bench.bronze_copy (event_id, event_type, channel, source, payload, headers, payload_hash). */
+    static void copyFile(Path file, int rows) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (int i = 0; i < rows; i++) {
+                String event = event();
+                String eventId = event.substring(13, event.indexOf('"', 13));
+                String hash = HexFormat.of().formatHex(sha.digest(event.getBytes(StandardCharsets.UTF_8)));
+                out.write(String.join("\t", Arrays.asList(eventId, "purchase", "webhook", "bench",
+                        event.replace("\\", "\\\\"), "{\"webhook-id\":\"msg_" + i + "\"}", "\\\\x" + hash)));
+                out.write('\n');
+            }
+        }
+    }
+}
