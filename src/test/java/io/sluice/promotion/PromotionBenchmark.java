@@ -36,6 +36,8 @@ class PromotionBenchmark {
             var overrides = new java.util.HashMap<>(super.getConfigOverrides());
             overrides.put("sluice.promotion.batch-size", System.getProperty("bench.batch-size", "1000"));
             overrides.put("quarkus.log.category.\"io.sluice\".level", "WARN");
+            // a random HTTP port, so the benchmark can run beside the test suite
+            overrides.put("quarkus.http.test-port", "0");
             return overrides;
         }
     }
