@@ -49,11 +49,13 @@ public class WebhookBench {
             case "copyfile" -> copyFile(Path.of(args[1]), Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
+        System.exit(0); // the HTTP client's threads would keep the JVM alive
     }
 
     static void load(URI url, byte[] key, int requests, int concurrency, int batch) throws Exception {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
+        AtomicInteger lastStatus = new AtomicInteger();
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         long started = System.nanoTime();
         List<CompletableFuture<Void>> workers = new ArrayList<>();
@@ -66,6 +68,7 @@ public class WebhookBench {
                     latencies.add(System.nanoTime() - t0);
                     if (status != 202) {
                         failed.incrementAndGet();
+                        lastStatus.set(status);
                     }
                 }
             }, pool));
@@ -74,6 +77,9 @@ public class WebhookBench {
         pool.shutdown();
         double seconds = (System.nanoTime() - started) / 1e9;
         report("load", requests, batch, seconds, failed.get(), latencies);
+        if (failed.get() > 0) {
+            System.out.println("last non-202 status: " + lastStatus.get());
+        }
     }
 
     static void paced(URI url, byte[] key, int eventsPerSecond, int seconds, int batch) throws Exception {
@@ -153,11 +159,12 @@ public class WebhookBench {
     static String event() {
         String id = UUID.randomUUID().toString();
         return """
-                {"event_id":"bench-%s","event_type":"purchase","occurred_at":"2026-11-21T10:00:00Z","user_id":"user-%d",\
+                {"event_id":"bench-%s","event_type":"purchase","occurred_at":"%s","user_id":"user-%d",\
                 "session_id":"s-%s","context":{"ip":"203.0.113.7","user_agent":"Mozilla/5.0 (X11; Linux x86_64)","locale":"en-GB"},\
                 "order":{"order_id":"order-%s","currency":"EUR","total":25.98,"items":[{"sku":"SKU-%d","name":"Mug",\
                 "category":"kitchen","brand":"Acme","quantity":2,"unit_price":12.99}]},"properties":{"campaign":"winter"}}"""
-                .formatted(id, id.hashCode() & 0xFFFF, id.substring(0, 8), id, id.hashCode() & 0x3FF);
+                .formatted(id, java.time.Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                        id.hashCode() & 0xFFFF, id.substring(0, 8), id, id.hashCode() & 0x3FF);
     }
 
     static String sign(byte[] key, String prefix, byte[] body) {
