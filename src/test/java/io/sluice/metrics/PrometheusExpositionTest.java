@@ -1,22 +1,15 @@
 package io.sluice.metrics;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.sluice.support.Db;
-import io.sluice.support.Events;
-import io.sluice.support.Signer;
 
 /**
  * /q/metrics in the Prometheus text format passes {@code promtool check metrics} (installed by dev/tools-up) without a
@@ -27,14 +20,7 @@ class PrometheusExpositionTest {
 
     @Test
     void exposedMetersParseWithPromtoolAndIncludeSluiceMeters() throws Exception {
-        String eventId = Events.freshId();
-        Signer.post(Events.pageView(eventId)).then().statusCode(202);
-        Signer.signed(Signer.DEV_SECRET, "msg_" + eventId, Instant.now().getEpochSecond() - 3600,
-                Events.pageView(eventId), "application/json").when().post("/v1/webhooks/dev").then().statusCode(401);
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> Db.count("SELECT count(*) FROM silver.events WHERE event_id = ?", eventId) == 1);
-
-        String exposition = Scrape.prometheusText();
+        String exposition = Scrape.prometheusTextAfterTraffic();
 
         PromtoolResult result = promtool(exposition);
         assertThat(result.exitCode())
