@@ -1,8 +1,11 @@
 package io.sluice.silver;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,16 +46,16 @@ public class SilverWriter {
             + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
 
     private static final String LOCK_EXISTING = """
-            SELECT coalesce(jsonb_agg(s), '[]')::text AS rows FROM (
-                SELECT event_id, event_type, occurred_at, user_id, sku, currency FROM silver.events
-                WHERE event_id = ANY($1::text[]) ORDER BY event_id FOR UPDATE
-            ) s
+            SELECT event_id, event_type, occurred_at, user_id, sku, currency, product_name, product_category,
+                   product_brand, product_price::text AS product_price, product_currency
+            FROM silver.events
+            WHERE event_id = ANY($1::text[]) ORDER BY event_id FOR UPDATE
             """;
 
     private static final String EXISTING_ITEMS = """
-            SELECT coalesce(jsonb_agg(i), '[]')::text AS rows FROM (
-                SELECT event_id, line_no, sku, quantity, unit_price FROM silver.order_items WHERE event_id = ANY($1::text[])
-            ) i
+            SELECT event_id, line_no, sku, quantity, unit_price::text AS unit_price
+            FROM silver.order_items WHERE event_id = ANY($1::text[])
+            ORDER BY event_id, line_no
             """;
 
     private static final String UPDATE_EXISTING = INPUT
@@ -88,7 +91,7 @@ public class SilverWriter {
         return connection.preparedQuery(INSERT_NEW).execute(Tuple.of(json(events)))
                 .map(SilverWriter::eventIds)
                 .chain(inserted -> updateExisting(connection, events, inserted)
-                        .call(changes -> replaceItems(connection, changes.changed(), inserted, events)));
+                        .call(changes -> replaceItems(connection, changes, inserted)));
     }
 
     private Uni<SilverChanges> updateExisting(SqlConnection connection, List<SilverEvent> events,
@@ -96,58 +99,64 @@ public class SilverWriter {
         Set<String> fresh = new HashSet<>(inserted);
         List<SilverEvent> existing = events.stream().filter(e -> !fresh.contains(e.eventId())).toList();
         if (existing.isEmpty()) {
-            return Uni.createFrom().item(new SilverChanges(inserted, "[]", "[]"));
+            return Uni.createFrom().item(new SilverChanges(written(events, fresh), List.of()));
         }
         String[] ids = existing.stream().map(SilverEvent::eventId).toArray(String[]::new);
         return connection.preparedQuery(LOCK_EXISTING).execute(Tuple.of(ids))
-                .map(SilverWriter::text)
                 .chain(before -> connection.preparedQuery(EXISTING_ITEMS).execute(Tuple.of(ids))
-                        .map(SilverWriter::text)
                         .chain(itemsBefore -> connection.preparedQuery(UPDATE_EXISTING)
                                 .execute(Tuple.of(json(existing)))
                                 .map(SilverWriter::eventIds)
-                                .map(updated -> changes(inserted, updated, before, itemsBefore))));
+                                .map(updated -> changes(events, fresh, updated, before, itemsBefore))));
     }
 
     /** The changes, with the before-images restricted to the rows actually replaced. */
-    private SilverChanges changes(List<String> inserted, List<String> updated, String before, String itemsBefore) {
+    private static SilverChanges changes(List<SilverEvent> events, Set<String> inserted, List<String> updated,
+            RowSet<Row> before, RowSet<Row> itemsBefore) {
         if (updated.isEmpty()) {
-            return new SilverChanges(inserted, "[]", "[]");
+            return new SilverChanges(written(events, inserted), List.of());
         }
-        List<String> changed = new ArrayList<>(inserted);
+        Set<String> changed = new HashSet<>(inserted);
         changed.addAll(updated);
-        Set<String> replaced = new HashSet<>(updated);
-        try {
-            var events = mapper.createArrayNode();
-            mapper.readTree(before).forEach(row -> {
-                if (replaced.contains(row.path("event_id").asText())) {
-                    events.add(row);
-                }
-            });
-            var items = mapper.createArrayNode();
-            mapper.readTree(itemsBefore).forEach(row -> {
-                if (replaced.contains(row.path("event_id").asText())) {
-                    items.add(row);
-                }
-            });
-            return new SilverChanges(changed, events.toString(), items.toString());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("PostgreSQL returned unreadable JSON", e);
+        Set<String> replacedIds = new HashSet<>(updated);
+        Map<String, List<SilverChanges.ReplacedItem>> items = new HashMap<>();
+        for (Row row : itemsBefore) {
+            if (replacedIds.contains(row.getString("event_id"))) {
+                items.computeIfAbsent(row.getString("event_id"), id -> new ArrayList<>())
+                        .add(new SilverChanges.ReplacedItem(row.getInteger("line_no"), row.getString("sku"),
+                                row.getInteger("quantity"), new BigDecimal(row.getString("unit_price"))));
+            }
         }
+        List<SilverChanges.Replaced> replaced = new ArrayList<>(updated.size());
+        for (Row row : before) {
+            String id = row.getString("event_id");
+            if (replacedIds.contains(id)) {
+                String price = row.getString("product_price");
+                replaced.add(new SilverChanges.Replaced(id, row.getString("event_type"),
+                        row.getOffsetDateTime("occurred_at"), row.getString("user_id"), row.getString("sku"),
+                        row.getString("currency"), row.getString("product_name"), row.getString("product_category"),
+                        row.getString("product_brand"), price == null ? null : new BigDecimal(price),
+                        row.getString("product_currency"), items.getOrDefault(id, List.of())));
+            }
+        }
+        return new SilverChanges(written(events, changed), replaced);
+    }
+
+    private static List<SilverEvent> written(List<SilverEvent> events, Set<String> ids) {
+        return events.stream().filter(e -> ids.contains(e.eventId())).toList();
     }
 
     /** Lines of replaced rows are deleted (inserted rows have none yet), then the lines of every changed row written. */
-    private Uni<Void> replaceItems(SqlConnection connection, List<String> changed, List<String> inserted,
-            List<SilverEvent> events) {
-        if (changed.isEmpty()) {
+    private Uni<Void> replaceItems(SqlConnection connection, SilverChanges changes, List<String> inserted) {
+        if (changes.changed().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        Set<String> changedIds = new HashSet<>(changed);
         List<SilverEvent.OrderItem> items = new ArrayList<>();
-        events.stream().filter(e -> changedIds.contains(e.eventId())).forEach(e -> items.addAll(e.items()));
-        String[] ids = changed.toArray(String[]::new);
+        changes.changed().forEach(e -> items.addAll(e.items()));
+        String[] ids = changes.changed().stream().map(SilverEvent::eventId).toArray(String[]::new);
         Set<String> fresh = new HashSet<>(inserted);
-        String[] replaced = changed.stream().filter(id -> !fresh.contains(id)).toArray(String[]::new);
+        String[] replaced = changes.changed().stream().map(SilverEvent::eventId).filter(id -> !fresh.contains(id))
+                .toArray(String[]::new);
         Uni<Void> deleted = replaced.length == 0
                 ? Uni.createFrom().voidItem()
                 : connection.preparedQuery(DELETE_ITEMS).execute(Tuple.of(replaced)).replaceWithVoid();
@@ -163,10 +172,6 @@ public class SilverWriter {
             ids.add(row.getString("event_id"));
         }
         return ids;
-    }
-
-    private static String text(RowSet<Row> rows) {
-        return rows.iterator().next().getString("rows");
     }
 
     private String json(Object value) {

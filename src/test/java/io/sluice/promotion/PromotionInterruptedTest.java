@@ -30,10 +30,10 @@ class PromotionInterruptedTest {
 
     private static final String WAITING_PROMOTION = """
             SELECT count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%gold.apply_changes%'""";
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%gold.lock_skus%'""";
     private static final String ANY_PROMOTION = """
             SELECT count(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND query LIKE '%gold.apply_changes%' AND pid <> pg_backend_pid()""";
+            WHERE datname = current_database() AND query LIKE '%gold.lock_skus%' AND pid <> pg_backend_pid()""";
 
     @Inject
     Promoter promoter;
