@@ -1,7 +1,10 @@
 package io.sluice.silver;
 
+import java.lang.reflect.Array;
 import java.math.BigDecimal;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -11,6 +14,7 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -38,7 +42,22 @@ public class SilverWriter {
             order_total, currency, ip_hash, user_agent, locale, properties, attributes, schema_version,
             cloudevent_source, source, channel, bronze_id, bronze_received_at, payload_hash, first_received_at""";
 
-    private static final String INPUT = "WITH input AS (SELECT * FROM jsonb_populate_recordset(null::silver.events, $1::text::jsonb))";
+    /** The rows as 32 arrays, one per column (numbers, JSON and the hash as text, cast by PostgreSQL). */
+    private static final String INPUT = """
+            WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                $14::text[]::numeric[], $15::text[], $16::integer[], $17::text[], $18::text[]::numeric[], $19::text[],
+                $20::text[], $21::text[], $22::text[], $23::text[]::jsonb[], $24::text[]::jsonb[], $25::integer[],
+                $26::text[], $27::text[], $28::text[], $29::bigint[], $30::timestamptz[], $31::text[]::bytea[],
+                $32::timestamptz[]) AS e(""" + COLUMNS + "))";
+
+    /** The Java type of each array of {@link #INPUT}. */
+    private static final Class<?>[] COLUMN_TYPES = {String.class, String.class, OffsetDateTime.class, String.class,
+            String.class, String.class, String.class, String.class, String.class, String.class, String.class,
+            String.class, String.class, String.class, String.class, Integer.class, String.class, String.class,
+            String.class, String.class, String.class, String.class, String.class, String.class, Integer.class,
+            String.class, String.class, String.class, Long.class, OffsetDateTime.class, String.class,
+            OffsetDateTime.class};
 
     private static final String INSERT_NEW = INPUT
             + " INSERT INTO silver.events (" + COLUMNS + ", promoted_at)"
@@ -72,9 +91,9 @@ public class SilverWriter {
     private static final String INSERT_ITEMS = """
             INSERT INTO silver.order_items (event_id, line_no, order_id, sku, name, category, brand, quantity,
                                             unit_price, currency)
-            SELECT event_id, line_no, order_id, sku, name, category, brand, quantity, unit_price, currency
-            FROM jsonb_populate_recordset(null::silver.order_items, $1::text::jsonb)
-            WHERE event_id = ANY($2::text[])
+            SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                 $7::text[], $8::integer[], $9::text[]::numeric[], $10::text[])
+            ORDER BY 1, 2
             """;
 
     private final ObjectMapper mapper;
@@ -88,7 +107,7 @@ public class SilverWriter {
         if (events.isEmpty()) {
             return Uni.createFrom().item(SilverChanges.NONE);
         }
-        return connection.preparedQuery(INSERT_NEW).execute(Tuple.of(json(events)))
+        return connection.preparedQuery(INSERT_NEW).execute(columns(events))
                 .map(SilverWriter::eventIds)
                 .chain(inserted -> updateExisting(connection, events, inserted)
                         .call(changes -> replaceItems(connection, changes, inserted)));
@@ -105,7 +124,7 @@ public class SilverWriter {
         return connection.preparedQuery(LOCK_EXISTING).execute(Tuple.of(ids))
                 .chain(before -> connection.preparedQuery(EXISTING_ITEMS).execute(Tuple.of(ids))
                         .chain(itemsBefore -> connection.preparedQuery(UPDATE_EXISTING)
-                                .execute(Tuple.of(json(existing)))
+                                .execute(columns(existing))
                                 .map(SilverWriter::eventIds)
                                 .map(updated -> changes(events, fresh, updated, before, itemsBefore))));
     }
@@ -153,7 +172,6 @@ public class SilverWriter {
         }
         List<SilverEvent.OrderItem> items = new ArrayList<>();
         changes.changed().forEach(e -> items.addAll(e.items()));
-        String[] ids = changes.changed().stream().map(SilverEvent::eventId).toArray(String[]::new);
         Set<String> fresh = new HashSet<>(inserted);
         String[] replaced = changes.changed().stream().map(SilverEvent::eventId).filter(id -> !fresh.contains(id))
                 .toArray(String[]::new);
@@ -163,7 +181,7 @@ public class SilverWriter {
         return deleted
                 .chain(() -> items.isEmpty()
                         ? Uni.createFrom().voidItem()
-                        : connection.preparedQuery(INSERT_ITEMS).execute(Tuple.of(json(items), ids)).replaceWithVoid());
+                        : connection.preparedQuery(INSERT_ITEMS).execute(itemColumns(items)).replaceWithVoid());
     }
 
     private static List<String> eventIds(RowSet<Row> rows) {
@@ -174,11 +192,62 @@ public class SilverWriter {
         return ids;
     }
 
-    private String json(Object value) {
+    /** The events as one array per column, in the order of {@link #COLUMNS}. */
+    private Tuple columns(List<SilverEvent> events) {
+        int n = events.size();
+        Object[][] columns = new Object[COLUMN_TYPES.length][];
+        for (int k = 0; k < columns.length; k++) {
+            columns[k] = (Object[]) Array.newInstance(COLUMN_TYPES[k], n);
+        }
+        for (int i = 0; i < n; i++) {
+            SilverEvent e = events.get(i);
+            Object[] row = {e.eventId(), e.eventType(), e.occurredAt(), e.userId(), e.anonymousId(), e.sessionId(),
+                    e.pageUrl(), e.pageReferrer(), e.pageTitle(), e.sku(), e.productName(), e.productCategory(),
+                    e.productBrand(), number(e.productPrice()), e.productCurrency(), e.quantity(), e.orderId(),
+                    number(e.orderTotal()), e.currency(), e.ipHash(), e.userAgent(), e.locale(), json(e.properties()),
+                    json(e.attributes()), e.schemaVersion(), e.cloudeventSource(), e.source(), e.channel(),
+                    e.bronzeId(), e.bronzeReceivedAt(), e.payloadHash(), e.firstReceivedAt()};
+            for (int k = 0; k < row.length; k++) {
+                columns[k][i] = row[k];
+            }
+        }
+        return Tuple.tuple(Arrays.asList((Object[]) columns));
+    }
+
+    private static Tuple itemColumns(List<SilverEvent.OrderItem> items) {
+        int n = items.size();
+        String[] eventIds = new String[n], orderIds = new String[n], skus = new String[n], names = new String[n],
+                categories = new String[n], brands = new String[n], prices = new String[n], currencies = new String[n];
+        Integer[] lines = new Integer[n], quantities = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            SilverEvent.OrderItem item = items.get(i);
+            eventIds[i] = item.eventId();
+            lines[i] = item.lineNo();
+            orderIds[i] = item.orderId();
+            skus[i] = item.sku();
+            names[i] = item.name();
+            categories[i] = item.category();
+            brands[i] = item.brand();
+            quantities[i] = item.quantity();
+            prices[i] = number(item.unitPrice());
+            currencies[i] = item.currency();
+        }
+        return Tuple.tuple(Arrays.asList(eventIds, lines, orderIds, skus, names, categories, brands, quantities,
+                prices, currencies));
+    }
+
+    private static String number(BigDecimal value) {
+        return value == null ? null : value.toString();
+    }
+
+    private String json(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
         try {
             return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("could not write silver rows as JSON", e);
+            throw new IllegalStateException("could not write silver JSON", e);
         }
     }
 }
