@@ -88,37 +88,46 @@ $$;
 -- Re-points the facts of a sku whose occurred_at is in [p_from, p_to) at the version valid at their time (before the
 -- first version: the first), with one range join over the versions overlapping the range. Under the sku's lock.
 CREATE FUNCTION gold.repoint_facts(p_sku text, p_from timestamptz, p_to timestamptz) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_first timestamptz;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM gold.fact_order_line
+                   WHERE sku = p_sku AND occurred_at >= p_from AND occurred_at < p_to) THEN
+        RETURN;
+    END IF;
+    SELECT min(valid_from) INTO v_first FROM gold.dim_product WHERE sku = p_sku;
     UPDATE gold.fact_order_line f SET product_key = d.product_key
     FROM gold.dim_product d
     WHERE f.sku = p_sku AND f.occurred_at >= p_from AND f.occurred_at < p_to
       AND d.sku = p_sku AND d.valid_from < p_to AND (d.valid_to IS NULL OR d.valid_to > p_from)
-      AND (d.valid_from <= f.occurred_at
-           OR d.valid_from = (SELECT min(valid_from) FROM gold.dim_product WHERE sku = p_sku))
+      AND (d.valid_from <= f.occurred_at OR d.valid_from = v_first)
       AND (d.valid_to IS NULL OR f.occurred_at < d.valid_to)
-      AND f.product_key IS DISTINCT FROM d.product_key
-$$;
+      AND f.product_key IS DISTINCT FROM d.product_key;
+END $$;
 
 -- Sets valid_to (the next version's valid_from) and is_current of the versions of a sku from p_from on, up to and
 -- including the first version that starts after p_to: the neighbourhood a restatement changed. Two statements, so
 -- that the partial unique index on the current version never sees two.
 CREATE FUNCTION gold.chain_versions(p_sku text, p_from timestamptz, p_to timestamptz) RETURNS void
-LANGUAGE sql AS $$
-    WITH neighbourhood AS (
-        SELECT product_key, lead(valid_from) OVER (ORDER BY valid_from) AS next_from
-        FROM gold.dim_product
-        WHERE sku = p_sku AND valid_from >= p_from
-          AND valid_from <= coalesce((SELECT min(valid_from) FROM gold.dim_product
-                                      WHERE sku = p_sku AND valid_from > p_to), 'infinity')
-    )
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_until timestamptz;
+    v_last  timestamptz;
+BEGIN
+    SELECT min(valid_from) INTO v_until FROM gold.dim_product WHERE sku = p_sku AND valid_from > p_to;
     UPDATE gold.dim_product d SET valid_to = n.next_from, is_current = false
-    FROM neighbourhood n
+    FROM (SELECT product_key, lead(valid_from) OVER (ORDER BY valid_from) AS next_from
+          FROM gold.dim_product
+          WHERE sku = p_sku AND valid_from >= p_from AND valid_from <= coalesce(v_until, 'infinity')) n
     WHERE d.product_key = n.product_key AND n.next_from IS NOT NULL
       AND (d.valid_to IS DISTINCT FROM n.next_from OR d.is_current);
-    UPDATE gold.dim_product d SET valid_to = NULL, is_current = true
-    WHERE d.sku = p_sku AND d.valid_from = (SELECT max(valid_from) FROM gold.dim_product WHERE sku = p_sku)
-      AND (d.valid_to IS NOT NULL OR NOT d.is_current);
-$$;
+    IF v_until IS NULL THEN
+        SELECT max(valid_from) INTO v_last FROM gold.dim_product WHERE sku = p_sku;
+        UPDATE gold.dim_product SET valid_to = NULL, is_current = true
+        WHERE sku = p_sku AND valid_from = v_last AND (valid_to IS NOT NULL OR NOT is_current);
+    END IF;
+END $$;
 
 -- Fits one product event into the SCD 2 history of its sku, restating only what it changes. Adding the winner of an
 -- instant t can change whether a version starts at t and at n, the next instant after t in silver, and nothing
