@@ -43,9 +43,6 @@ public class PartitionMaintenance {
                 .call(() -> connection.preparedQuery(
                         "DELETE FROM bronze.webhook_deliveries WHERE received_at < now() - $1::bigint * interval '1 second'")
                         .execute(Tuple.of(deliveries)))
-                .call(() -> connection.preparedQuery(
-                        "DELETE FROM bronze.seen_events WHERE first_seen_at < now() - $1::bigint * interval '1 second'")
-                        .execute(Tuple.of(retention)))
                 .invoke(rows -> {
                     var row = rows.iterator().next();
                     Log.infof("bronze partitions: %d created, %d dropped (retention %s)", row.getInteger("created"),
