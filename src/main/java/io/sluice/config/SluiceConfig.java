@@ -145,6 +145,13 @@ public interface SluiceConfig {
         @WithDefault("1000")
         int batchSize();
 
+        /**
+         * Promotion transactions in flight at once in this instance during a drain (each claims its own batch with
+         * SKIP LOCKED and holds one database connection).
+         */
+        @WithDefault("2")
+        int concurrency();
+
         /** Period of the sweep that claims due work even without a notification. */
         @WithDefault("1s")
         Duration sweepInterval();

@@ -68,7 +68,7 @@ public class SluiceMetrics {
                 .description("Age of the oldest bronze event not yet promoted (quarantined ones excluded)")
                 .baseUnit("seconds")
                 .register(registry);
-        for (String outcome : new String[]{"promoted", "retried", "quarantined"}) {
+        for (String outcome : new String[]{"promoted", "retried", "quarantined", "orphaned"}) {
             promotion(outcome);
         }
         Counter.builder(KAFKA_DEAD_LETTERS).description("Kafka records sent to the dead-letter topic")
@@ -115,7 +115,8 @@ public class SluiceMetrics {
 
     private Counter promotion(String outcome) {
         return Counter.builder(PROMOTION_EVENTS)
-                .description("Events through promotion, by outcome (promoted, retried, quarantined)")
+                .description(
+                        "Events through promotion, by outcome (promoted, retried, quarantined, orphaned: bronze row gone)")
                 .tag("outcome", outcome)
                 .register(registry);
     }

@@ -135,13 +135,28 @@ public class Promoter {
                 });
     }
 
-    /** Promotes batches until a round finds less than a full batch. Fails on a persistent database failure. */
+    /**
+     * Promotes batches until a round finds less than a full batch, with {@code concurrency} rounds in flight (each
+     * claims its own items). Fails on a persistent database failure.
+     */
     public Uni<Void> drain() {
+        if (config.concurrency() <= 1) {
+            return rounds();
+        }
+        List<Uni<Void>> lanes = new ArrayList<>();
+        for (int i = 0; i < config.concurrency(); i++) {
+            lanes.add(rounds());
+        }
+        return Uni.combine().all().unis(lanes).collectFailures().discardItems();
+    }
+
+    /** One lane of a drain: rounds one after the other until one finds less than a full batch. */
+    private Uni<Void> rounds() {
         return round.run(List.of())
                 .map(PromotionRound.Outcome::claimed)
                 .onFailure(BatchFailedException.class)
                 .recoverWithUni(failure -> isolate((BatchFailedException) failure))
-                .chain(claimed -> claimed >= config.batchSize() ? drain() : Uni.createFrom().voidItem());
+                .chain(claimed -> claimed >= config.batchSize() ? rounds() : Uni.createFrom().voidItem());
     }
 
     /** Splits a failed batch in halves, each promoted on its own, until the bad events fail alone. */

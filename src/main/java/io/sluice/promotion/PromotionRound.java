@@ -3,6 +3,7 @@ package io.sluice.promotion;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +58,7 @@ public class PromotionRound {
     /** Work items of their own (retries, requeues, replays) that are due. */
     private static final String CLAIM_DUE = """
             WITH claimed AS (
-                SELECT bronze_id, received_at, attempts FROM bronze.promotion_queue
+                SELECT bronze_id, received_at, event_id, attempts FROM bronze.promotion_queue
                 WHERE next_attempt_at <= now()
                 ORDER BY next_attempt_at
                 LIMIT $1
@@ -66,15 +67,20 @@ public class PromotionRound {
             """;
     private static final String CLAIM_THESE = """
             WITH claimed AS (
-                SELECT bronze_id, received_at, attempts FROM bronze.promotion_queue
+                SELECT bronze_id, received_at, event_id, attempts FROM bronze.promotion_queue
                 WHERE next_attempt_at <= now() AND bronze_id = ANY($1::bigint[])
                 FOR UPDATE SKIP LOCKED
             )
             """;
+    /**
+     * The bronze rows of the claimed work items. An item whose bronze row is gone (its partition dropped by retention)
+     * comes back with a null id: an orphan, deleted in the round instead of being claimed again and again.
+     */
     private static final String CLAIMED_ROWS = """
-            SELECT b.id, b.event_id, b.received_at, b.channel, b.source, b.payload::text AS payload,
-                   b.headers::text AS headers, '\\x' || encode(b.payload_hash, 'hex') AS payload_hash, c.attempts
-            FROM claimed c JOIN bronze.events b ON b.id = c.bronze_id AND b.received_at = c.received_at
+            SELECT c.bronze_id AS item_id, c.event_id AS item_event_id, b.id, b.event_id, b.received_at, b.channel,
+                   b.source, b.payload::text AS payload, b.headers::text AS headers,
+                   '\\x' || encode(b.payload_hash, 'hex') AS payload_hash, c.attempts
+            FROM claimed c LEFT JOIN bronze.events b ON b.id = c.bronze_id AND b.received_at = c.received_at
             """;
     private static final String DONE = """
             WITH items AS (
@@ -145,8 +151,17 @@ public class PromotionRound {
         }
     }
 
-    /** What a round claimed: the events (of landed batches and of work items) and the landed batches. */
-    private record Claim(List<Claimed> events, Long[] batches) {
+    /**
+     * What a round claimed: the events (of landed batches and of work items), the landed batches, and the work items
+     * whose bronze row is gone.
+     */
+    private record Claim(List<Claimed> events, Long[] batches, Long[] orphans, long missingFromBatches) {
+
+        static final Claim NONE = new Claim(List.of(), new Long[0], new Long[0], 0);
+
+        boolean isEmpty() {
+            return events.isEmpty() && batches.length == 0 && orphans.length == 0;
+        }
     }
 
     private final Pool pool;
@@ -180,7 +195,7 @@ public class PromotionRound {
     @Retry(maxRetries = 5, delay = 200, jitter = 100, maxDuration = 60_000, retryOn = TransientDatabaseException.class)
     @ExponentialBackoff(factor = 2, maxDelay = 10_000)
     public Uni<Outcome> run(List<Long> only) {
-        AtomicReference<Claim> claimed = new AtomicReference<>(new Claim(List.of(), new Long[0]));
+        AtomicReference<Claim> claimed = new AtomicReference<>(Claim.NONE);
         return pool.withTransaction(connection -> claim(connection, only)
                 .invoke(claimed::set)
                 .chain(claim -> promote(connection, claim)))
@@ -214,17 +229,13 @@ public class PromotionRound {
     private Uni<Claim> claim(SqlConnection connection, List<Long> only) {
         if (!only.isEmpty()) {
             return connection.preparedQuery(CLAIM_THESE + CLAIMED_ROWS).execute(Tuple.of(only.toArray(Long[]::new)))
-                    .map(rows -> new Claim(claimed(rows), new Long[0]));
+                    .map(rows -> items(rows, Claim.NONE));
         }
         return connection.preparedQuery(CLAIM_BATCHES).execute(Tuple.of(config.batchSize()))
                 .chain(batches -> batchRows(connection, batches))
                 .chain(fromBatches -> connection.preparedQuery(CLAIM_DUE + CLAIMED_ROWS)
                         .execute(Tuple.of(itemsToClaim(fromBatches.events().size())))
-                        .map(rows -> {
-                            List<Claimed> events = new ArrayList<>(fromBatches.events());
-                            events.addAll(claimed(rows));
-                            return new Claim(events, fromBatches.batches());
-                        }));
+                        .map(rows -> items(rows, fromBatches)));
     }
 
     /** Work items fill the round up to the batch size, and always get a tenth of it, so replays cannot starve. */
@@ -234,33 +245,47 @@ public class PromotionRound {
 
     private Uni<Claim> batchRows(SqlConnection connection, RowSet<Row> batches) {
         if (batches.size() == 0) {
-            return Uni.createFrom().item(new Claim(List.of(), new Long[0]));
+            return Uni.createFrom().item(Claim.NONE);
         }
         Long[] ids = new Long[batches.size()];
         OffsetDateTime[] receivedAt = new OffsetDateTime[batches.size()];
         int i = 0;
+        long expected = 0;
         for (Row batch : batches) {
             ids[i] = batch.getLong("batch_id");
             receivedAt[i++] = batch.getOffsetDateTime("received_at");
+            expected += batch.getInteger("events");
         }
+        long landed = expected;
         return connection.preparedQuery(BATCH_ROWS).execute(Tuple.of(ids, receivedAt))
-                .map(rows -> new Claim(claimed(rows), ids));
+                .map(rows -> {
+                    if (rows.size() < landed) {
+                        // the batch row goes with the round; its missing events cannot be promoted any more
+                        Log.warnf("landed batches %s: %d of %d events are no longer in bronze (partition dropped by "
+                                + "retention?); dropping them from promotion", List.of(ids), landed - rows.size(),
+                                landed);
+                    }
+                    return new Claim(claimed(rows), ids, new Long[0], Math.max(0, landed - rows.size()));
+                });
     }
 
     private Uni<Outcome> promote(SqlConnection connection, Claim claim) {
         List<Claimed> claimed = claim.events();
-        if (claimed.isEmpty() && claim.batches().length == 0) {
+        if (claim.isEmpty()) {
             return Uni.createFrom().item(Outcome.NOTHING);
         }
+        Long[] orphans = claim.orphans();
         return Uni.createFrom().item(() -> transformAll(claimed))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(transformed -> silver.upsert(connection, latestPerEvent(transformed.events()))
                         .chain(changes -> gold.apply(connection, changes))
                         .chain(() -> connection.preparedQuery(DONE)
-                                .execute(Tuple.of(transformed.promotedIds(), claim.batches())))
+                                .execute(Tuple.of(concat(transformed.promotedIds(), orphans), claim.batches())))
+                        .invoke(() -> metrics.promoted("orphaned",
+                                (int) (orphans.length + claim.missingFromBatches())))
                         .chain(() -> recordFailures(connection, transformed.failures()))
-                        .map(failed -> new Outcome(claimed.size(), transformed.promotedIds().length, failed.retried(),
-                                failed.quarantined()))
+                        .map(failed -> new Outcome(claimed.size() + orphans.length,
+                                transformed.promotedIds().length, failed.retried(), failed.quarantined()))
                         .invoke(outcome -> measure(outcome, transformed.events())));
     }
 
@@ -341,6 +366,38 @@ public class PromotionRound {
         Map<Long, WorkItem> items = new HashMap<>();
         claimed.forEach(c -> items.put(c.record().id(), c.item()));
         return items;
+    }
+
+    /**
+     * Adds claimed work items to a claim; those whose bronze row is gone are orphans, logged and counted (outcome
+     * {@code orphaned}) and deleted with the round.
+     */
+    private Claim items(RowSet<Row> rows, Claim so) {
+        List<Claimed> events = new ArrayList<>(so.events());
+        List<Long> orphans = new ArrayList<>();
+        List<String> orphanEvents = new ArrayList<>();
+        for (Row row : rows) {
+            if (row.getLong("id") == null) {
+                orphans.add(row.getLong("item_id"));
+                orphanEvents.add(row.getString("item_event_id"));
+            } else {
+                events.add(new Claimed(record(row), row.getInteger("attempts")));
+            }
+        }
+        if (!orphans.isEmpty()) {
+            Log.warnf("%d work item(s) have no bronze row any more (partition dropped by retention?); deleting them. "
+                    + "Events: %s", orphans.size(), orphanEvents.subList(0, Math.min(10, orphanEvents.size())));
+        }
+        return new Claim(events, so.batches(), orphans.toArray(Long[]::new), so.missingFromBatches());
+    }
+
+    private static Long[] concat(Long[] a, Long[] b) {
+        if (b.length == 0) {
+            return a;
+        }
+        Long[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     private List<Claimed> claimed(RowSet<Row> rows) {

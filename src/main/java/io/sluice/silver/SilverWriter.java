@@ -1,13 +1,20 @@
 package io.sluice.silver;
 
+import java.lang.reflect.Array;
+import java.math.BigDecimal;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -35,7 +42,22 @@ public class SilverWriter {
             order_total, currency, ip_hash, user_agent, locale, properties, attributes, schema_version,
             cloudevent_source, source, channel, bronze_id, bronze_received_at, payload_hash, first_received_at""";
 
-    private static final String INPUT = "WITH input AS (SELECT * FROM jsonb_populate_recordset(null::silver.events, $1::text::jsonb))";
+    /** The rows as 32 arrays, one per column (numbers, JSON and the hash as text, cast by PostgreSQL). */
+    private static final String INPUT = """
+            WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                $14::text[]::numeric[], $15::text[], $16::integer[], $17::text[], $18::text[]::numeric[], $19::text[],
+                $20::text[], $21::text[], $22::text[], $23::text[]::jsonb[], $24::text[]::jsonb[], $25::integer[],
+                $26::text[], $27::text[], $28::text[], $29::bigint[], $30::timestamptz[], $31::text[]::bytea[],
+                $32::timestamptz[]) AS e(""" + COLUMNS + "))";
+
+    /** The Java type of each array of {@link #INPUT}. */
+    private static final Class<?>[] COLUMN_TYPES = {String.class, String.class, OffsetDateTime.class, String.class,
+            String.class, String.class, String.class, String.class, String.class, String.class, String.class,
+            String.class, String.class, String.class, String.class, Integer.class, String.class, String.class,
+            String.class, String.class, String.class, String.class, String.class, String.class, Integer.class,
+            String.class, String.class, String.class, Long.class, OffsetDateTime.class, String.class,
+            OffsetDateTime.class};
 
     private static final String INSERT_NEW = INPUT
             + " INSERT INTO silver.events (" + COLUMNS + ", promoted_at)"
@@ -43,16 +65,16 @@ public class SilverWriter {
             + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
 
     private static final String LOCK_EXISTING = """
-            SELECT coalesce(jsonb_agg(s), '[]')::text AS rows FROM (
-                SELECT event_id, event_type, occurred_at, user_id, sku, currency FROM silver.events
-                WHERE event_id = ANY($1::text[]) ORDER BY event_id FOR UPDATE
-            ) s
+            SELECT event_id, event_type, occurred_at, user_id, sku, currency, product_name, product_category,
+                   product_brand, product_price::text AS product_price, product_currency
+            FROM silver.events
+            WHERE event_id = ANY($1::text[]) ORDER BY event_id FOR UPDATE
             """;
 
     private static final String EXISTING_ITEMS = """
-            SELECT coalesce(jsonb_agg(i), '[]')::text AS rows FROM (
-                SELECT event_id, line_no, sku, quantity, unit_price FROM silver.order_items WHERE event_id = ANY($1::text[])
-            ) i
+            SELECT event_id, line_no, sku, quantity, unit_price::text AS unit_price
+            FROM silver.order_items WHERE event_id = ANY($1::text[])
+            ORDER BY event_id, line_no
             """;
 
     private static final String UPDATE_EXISTING = INPUT
@@ -69,9 +91,9 @@ public class SilverWriter {
     private static final String INSERT_ITEMS = """
             INSERT INTO silver.order_items (event_id, line_no, order_id, sku, name, category, brand, quantity,
                                             unit_price, currency)
-            SELECT event_id, line_no, order_id, sku, name, category, brand, quantity, unit_price, currency
-            FROM jsonb_populate_recordset(null::silver.order_items, $1::text::jsonb)
-            WHERE event_id = ANY($2::text[])
+            SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                 $7::text[], $8::integer[], $9::text[]::numeric[], $10::text[])
+            ORDER BY 1, 2
             """;
 
     private final ObjectMapper mapper;
@@ -85,10 +107,10 @@ public class SilverWriter {
         if (events.isEmpty()) {
             return Uni.createFrom().item(SilverChanges.NONE);
         }
-        return connection.preparedQuery(INSERT_NEW).execute(Tuple.of(json(events)))
+        return connection.preparedQuery(INSERT_NEW).execute(columns(events))
                 .map(SilverWriter::eventIds)
                 .chain(inserted -> updateExisting(connection, events, inserted)
-                        .call(changes -> replaceItems(connection, changes.changed(), inserted, events)));
+                        .call(changes -> replaceItems(connection, changes, inserted)));
     }
 
     private Uni<SilverChanges> updateExisting(SqlConnection connection, List<SilverEvent> events,
@@ -96,65 +118,70 @@ public class SilverWriter {
         Set<String> fresh = new HashSet<>(inserted);
         List<SilverEvent> existing = events.stream().filter(e -> !fresh.contains(e.eventId())).toList();
         if (existing.isEmpty()) {
-            return Uni.createFrom().item(new SilverChanges(inserted, "[]", "[]"));
+            return Uni.createFrom().item(new SilverChanges(written(events, fresh), List.of()));
         }
         String[] ids = existing.stream().map(SilverEvent::eventId).toArray(String[]::new);
         return connection.preparedQuery(LOCK_EXISTING).execute(Tuple.of(ids))
-                .map(SilverWriter::text)
                 .chain(before -> connection.preparedQuery(EXISTING_ITEMS).execute(Tuple.of(ids))
-                        .map(SilverWriter::text)
                         .chain(itemsBefore -> connection.preparedQuery(UPDATE_EXISTING)
-                                .execute(Tuple.of(json(existing)))
+                                .execute(columns(existing))
                                 .map(SilverWriter::eventIds)
-                                .map(updated -> changes(inserted, updated, before, itemsBefore))));
+                                .map(updated -> changes(events, fresh, updated, before, itemsBefore))));
     }
 
     /** The changes, with the before-images restricted to the rows actually replaced. */
-    private SilverChanges changes(List<String> inserted, List<String> updated, String before, String itemsBefore) {
+    private static SilverChanges changes(List<SilverEvent> events, Set<String> inserted, List<String> updated,
+            RowSet<Row> before, RowSet<Row> itemsBefore) {
         if (updated.isEmpty()) {
-            return new SilverChanges(inserted, "[]", "[]");
+            return new SilverChanges(written(events, inserted), List.of());
         }
-        List<String> changed = new ArrayList<>(inserted);
+        Set<String> changed = new HashSet<>(inserted);
         changed.addAll(updated);
-        Set<String> replaced = new HashSet<>(updated);
-        try {
-            var events = mapper.createArrayNode();
-            mapper.readTree(before).forEach(row -> {
-                if (replaced.contains(row.path("event_id").asText())) {
-                    events.add(row);
-                }
-            });
-            var items = mapper.createArrayNode();
-            mapper.readTree(itemsBefore).forEach(row -> {
-                if (replaced.contains(row.path("event_id").asText())) {
-                    items.add(row);
-                }
-            });
-            return new SilverChanges(changed, events.toString(), items.toString());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("PostgreSQL returned unreadable JSON", e);
+        Set<String> replacedIds = new HashSet<>(updated);
+        Map<String, List<SilverChanges.ReplacedItem>> items = new HashMap<>();
+        for (Row row : itemsBefore) {
+            if (replacedIds.contains(row.getString("event_id"))) {
+                items.computeIfAbsent(row.getString("event_id"), id -> new ArrayList<>())
+                        .add(new SilverChanges.ReplacedItem(row.getInteger("line_no"), row.getString("sku"),
+                                row.getInteger("quantity"), new BigDecimal(row.getString("unit_price"))));
+            }
         }
+        List<SilverChanges.Replaced> replaced = new ArrayList<>(updated.size());
+        for (Row row : before) {
+            String id = row.getString("event_id");
+            if (replacedIds.contains(id)) {
+                String price = row.getString("product_price");
+                replaced.add(new SilverChanges.Replaced(id, row.getString("event_type"),
+                        row.getOffsetDateTime("occurred_at"), row.getString("user_id"), row.getString("sku"),
+                        row.getString("currency"), row.getString("product_name"), row.getString("product_category"),
+                        row.getString("product_brand"), price == null ? null : new BigDecimal(price),
+                        row.getString("product_currency"), items.getOrDefault(id, List.of())));
+            }
+        }
+        return new SilverChanges(written(events, changed), replaced);
+    }
+
+    private static List<SilverEvent> written(List<SilverEvent> events, Set<String> ids) {
+        return events.stream().filter(e -> ids.contains(e.eventId())).toList();
     }
 
     /** Lines of replaced rows are deleted (inserted rows have none yet), then the lines of every changed row written. */
-    private Uni<Void> replaceItems(SqlConnection connection, List<String> changed, List<String> inserted,
-            List<SilverEvent> events) {
-        if (changed.isEmpty()) {
+    private Uni<Void> replaceItems(SqlConnection connection, SilverChanges changes, List<String> inserted) {
+        if (changes.changed().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        Set<String> changedIds = new HashSet<>(changed);
         List<SilverEvent.OrderItem> items = new ArrayList<>();
-        events.stream().filter(e -> changedIds.contains(e.eventId())).forEach(e -> items.addAll(e.items()));
-        String[] ids = changed.toArray(String[]::new);
+        changes.changed().forEach(e -> items.addAll(e.items()));
         Set<String> fresh = new HashSet<>(inserted);
-        String[] replaced = changed.stream().filter(id -> !fresh.contains(id)).toArray(String[]::new);
+        String[] replaced = changes.changed().stream().map(SilverEvent::eventId).filter(id -> !fresh.contains(id))
+                .toArray(String[]::new);
         Uni<Void> deleted = replaced.length == 0
                 ? Uni.createFrom().voidItem()
                 : connection.preparedQuery(DELETE_ITEMS).execute(Tuple.of(replaced)).replaceWithVoid();
         return deleted
                 .chain(() -> items.isEmpty()
                         ? Uni.createFrom().voidItem()
-                        : connection.preparedQuery(INSERT_ITEMS).execute(Tuple.of(json(items), ids)).replaceWithVoid());
+                        : connection.preparedQuery(INSERT_ITEMS).execute(itemColumns(items)).replaceWithVoid());
     }
 
     private static List<String> eventIds(RowSet<Row> rows) {
@@ -165,15 +192,62 @@ public class SilverWriter {
         return ids;
     }
 
-    private static String text(RowSet<Row> rows) {
-        return rows.iterator().next().getString("rows");
+    /** The events as one array per column, in the order of {@link #COLUMNS}. */
+    private Tuple columns(List<SilverEvent> events) {
+        int n = events.size();
+        Object[][] columns = new Object[COLUMN_TYPES.length][];
+        for (int k = 0; k < columns.length; k++) {
+            columns[k] = (Object[]) Array.newInstance(COLUMN_TYPES[k], n);
+        }
+        for (int i = 0; i < n; i++) {
+            SilverEvent e = events.get(i);
+            Object[] row = {e.eventId(), e.eventType(), e.occurredAt(), e.userId(), e.anonymousId(), e.sessionId(),
+                    e.pageUrl(), e.pageReferrer(), e.pageTitle(), e.sku(), e.productName(), e.productCategory(),
+                    e.productBrand(), number(e.productPrice()), e.productCurrency(), e.quantity(), e.orderId(),
+                    number(e.orderTotal()), e.currency(), e.ipHash(), e.userAgent(), e.locale(), json(e.properties()),
+                    json(e.attributes()), e.schemaVersion(), e.cloudeventSource(), e.source(), e.channel(),
+                    e.bronzeId(), e.bronzeReceivedAt(), e.payloadHash(), e.firstReceivedAt()};
+            for (int k = 0; k < row.length; k++) {
+                columns[k][i] = row[k];
+            }
+        }
+        return Tuple.tuple(Arrays.asList((Object[]) columns));
     }
 
-    private String json(Object value) {
+    private static Tuple itemColumns(List<SilverEvent.OrderItem> items) {
+        int n = items.size();
+        String[] eventIds = new String[n], orderIds = new String[n], skus = new String[n], names = new String[n],
+                categories = new String[n], brands = new String[n], prices = new String[n], currencies = new String[n];
+        Integer[] lines = new Integer[n], quantities = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            SilverEvent.OrderItem item = items.get(i);
+            eventIds[i] = item.eventId();
+            lines[i] = item.lineNo();
+            orderIds[i] = item.orderId();
+            skus[i] = item.sku();
+            names[i] = item.name();
+            categories[i] = item.category();
+            brands[i] = item.brand();
+            quantities[i] = item.quantity();
+            prices[i] = number(item.unitPrice());
+            currencies[i] = item.currency();
+        }
+        return Tuple.tuple(Arrays.asList(eventIds, lines, orderIds, skus, names, categories, brands, quantities,
+                prices, currencies));
+    }
+
+    private static String number(BigDecimal value) {
+        return value == null ? null : value.toString();
+    }
+
+    private String json(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
         try {
             return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("could not write silver rows as JSON", e);
+            throw new IllegalStateException("could not write silver JSON", e);
         }
     }
 }

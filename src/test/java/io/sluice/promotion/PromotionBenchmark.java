@@ -19,9 +19,10 @@ import io.sluice.ingest.IngestPipeline;
 import io.sluice.support.Db;
 
 /**
- * The promotion benchmark (bench/promotion/run): lands a backlog through the real ingest pipeline with the promoter
- * off, then times {@link Promoter#drain()} to silver and gold, printing events/s as it goes; repeats, and reports the
- * median. A same-run SQL-only baseline (bronze to a silver-shaped table with one INSERT ... SELECT) comes first in
+ * The promotion benchmark (bench/promotion/run): per workload (late, random, one-sku) and run, lands a backlog
+ * through the real ingest pipeline with the promoter off, then times {@link Promoter#drain()} to silver and gold,
+ * printing events/s as it goes, CPU seconds of the JVM and of PostgreSQL per 1M events and the correctness check; reports
+ * the medians. A same-run SQL-only baseline (bronze to a silver-shaped table with one INSERT ... SELECT) comes first in
  * each run. Not part of the test suite (the class name does not end in Test); it empties the tables of the database it
  * runs on, so it refuses any database whose name does not contain "bench".
  */
@@ -35,6 +36,7 @@ class PromotionBenchmark {
         public java.util.Map<String, String> getConfigOverrides() {
             var overrides = new java.util.HashMap<>(super.getConfigOverrides());
             overrides.put("sluice.promotion.batch-size", System.getProperty("bench.batch-size", "1000"));
+            overrides.put("sluice.promotion.concurrency", System.getProperty("bench.concurrency", "2"));
             overrides.put("quarkus.log.category.\"io.sluice\".level", "WARN");
             // a random HTTP port, so the benchmark can run beside the test suite
             overrides.put("quarkus.http.test-port", "0");
@@ -71,64 +73,143 @@ class PromotionBenchmark {
         int events = Integer.getInteger("bench.events", 200_000);
         int runs = Integer.getInteger("bench.runs", 3);
         int promoters = Integer.getInteger("bench.promoters", 1);
-        List<Double> rates = new ArrayList<>();
-        List<Double> baselines = new ArrayList<>();
-        for (int run = 1; run <= runs; run++) {
-            empty();
-            Workload w = new Workload(run, events, Workload.randomDay(), 2_000, 20_000);
-            long landStart = System.nanoTime();
-            List<Workload.Delivery> backlog = new ArrayList<>(w.events);
-            if (Boolean.getBoolean("bench.time-ordered")) {
-                // live traffic: events arrive roughly in occurred_at order
-                backlog.sort(java.util.Comparator.comparing(PromotionBenchmark::occurredAt));
+        List<String> workloads = List.of(System.getProperty("bench.workloads", "late random one-sku").trim()
+                .split("\\s+"));
+        List<String> results = new ArrayList<>();
+        for (String workload : workloads) {
+            List<Double> rates = new ArrayList<>();
+            List<Double> baselines = new ArrayList<>();
+            for (int run = 1; run <= runs; run++) {
+                Measured m = measure(workload, run, events, promoters);
+                rates.add(m.rate());
+                baselines.add(m.baseline());
             }
-            Promotions.land(pipeline, w, backlog, 1000);
-            double landSeconds = (System.nanoTime() - landStart) / 1e9;
-            print("run %d: landed %d events through IngestPipeline in %.1f s (%.0f events/s)", run, events, landSeconds,
-                    events / landSeconds);
-
-            baselines.add(baseline(run, events));
-
-            long start = System.nanoTime();
-            List<Uni<Void>> drains = new ArrayList<>();
-            for (int p = 0; p < promoters; p++) {
-                drains.add(promoter.drain());
-            }
-            CompletableFuture<Void> done = Uni.combine().all().unis(drains).discardItems().subscribeAsCompletionStage()
-                    .toCompletableFuture();
-            long last = events;
-            long lastAt = start;
-            while (!done.isDone()) {
-                try {
-                    done.get(2, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException stillRunning) {
-                    long left = Db.count("SELECT count(*) FROM bronze.promotion_queue");
-                    long now = System.nanoTime();
-                    print("run %d: %7d left, %8.0f events/s over the last interval", run, left,
-                            (last - left) / ((now - lastAt) / 1e9));
-                    last = left;
-                    lastAt = now;
-                }
-            }
-            done.get();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            assertThat(Db.count("SELECT count(*) FROM bronze.promotion_queue")).isZero();
-            assertThat(Db.count("SELECT count(*) FROM silver.events WHERE event_id LIKE ?", w.prefix + "%"))
-                    .isEqualTo(events);
-            rates.add(events / seconds);
-            print("run %d: promoted %d events to silver and gold in %.1f s: %.0f events/s (%d promoter(s), batch %s)",
-                    run, events, seconds, events / seconds, promoters, System.getProperty("bench.batch-size", "1000"));
-            long check = System.nanoTime();
-            assertThat(Promotions.goldDifferences()).isEmpty();
-            print("run %d: I3 check (gold = fresh aggregation of silver) empty, %.1f s", run,
-                    (System.nanoTime() - check) / 1e9);
+            results.add(String.format(Locale.ROOT,
+                    "RESULT %s: promotion bronze -> silver + gold median %.0f events/s over %d runs %s; same-run "
+                            + "SQL-only bronze -> silver baseline median %.0f rows/s %s; ratio %.2f",
+                    workload, median(rates), runs, format(rates), median(baselines), format(baselines),
+                    median(rates) / median(baselines)));
         }
-        print("RESULT promotion bronze -> silver + gold: median %.0f events/s over %d runs %s; same-run SQL-only "
-                + "bronze -> silver baseline median %.0f rows/s %s", median(rates), runs, format(rates),
-                median(baselines), format(baselines));
+        results.forEach(r -> print("%s", r));
     }
 
-    private double baseline(int run, int events) {
+    private record Measured(double rate, double baseline) {
+    }
+
+    /**
+     * One run of a workload: late (live order, 5 % of events hours to days late), random (arrival order unrelated to
+     * occurred_at) or one-sku (live order with 5 % late, every event about one sku).
+     */
+    private Measured measure(String workload, int run, int events, int promoters) throws Exception {
+        empty();
+        Workload w = new Workload(run, events, Workload.randomDay(), workload.equals("one-sku") ? 1 : 2_000, 20_000);
+        List<Workload.Delivery> backlog = switch (workload) {
+            case "late", "one-sku" -> w.live(run, 0.05);
+            case "random" -> w.shuffled(run);
+            default -> throw new IllegalArgumentException("unknown workload " + workload + " (late, random, one-sku)");
+        };
+        String tag = workload + " run " + run;
+        long landStart = System.nanoTime();
+        for (int from = 0; from < backlog.size(); from += 100_000) {
+            Promotions.land(pipeline, w, backlog.subList(from, Math.min(backlog.size(), from + 100_000)), 1000);
+            print("%s: landed %d of %d", tag, Math.min(backlog.size(), from + 100_000), events);
+        }
+        double landSeconds = (System.nanoTime() - landStart) / 1e9;
+        print("%s: landed %d events through IngestPipeline in %.1f s (%.0f events/s)", tag, events, landSeconds,
+                events / landSeconds);
+        double baseline = baseline(tag, events);
+
+        Cpu cpuBefore = Cpu.now();
+        long start = System.nanoTime();
+        List<Uni<Void>> drains = new ArrayList<>();
+        for (int p = 0; p < promoters; p++) {
+            drains.add(promoter.drain());
+        }
+        CompletableFuture<Void> done = Uni.combine().all().unis(drains).discardItems().subscribeAsCompletionStage()
+                .toCompletableFuture();
+        long last = events;
+        long lastAt = start;
+        while (!done.isDone()) {
+            try {
+                done.get(2, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException stillRunning) {
+                long left = left();
+                long now = System.nanoTime();
+                print("%s: %8d left, %8.0f events/s over the last interval, %8.0f events/s since the start", tag, left,
+                        (last - left) / ((now - lastAt) / 1e9), (events - left) / ((now - start) / 1e9));
+                last = left;
+                lastAt = now;
+            }
+        }
+        done.get();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Cpu cpu = Cpu.now().minus(cpuBefore);
+        assertThat(left()).isZero();
+        assertThat(Db.count("SELECT count(*) FROM silver.events WHERE event_id LIKE ?", w.prefix + "%"))
+                .isEqualTo(events);
+        print("%s: promoted %d events to silver and gold in %.1f s: %.0f events/s (%d promoter(s), batch %s, "
+                + "concurrency %s)", tag, events, seconds, events / seconds, promoters,
+                System.getProperty("bench.batch-size", "1000"), System.getProperty("bench.concurrency", "2"));
+        print("%s: CPU per 1M events: JVM %.1f s, PostgreSQL %.1f s (backends of this database and the cluster's "
+                + "background processes, utime+stime from /proc)", tag, cpu.jvmSeconds() * 1e6 / events,
+                cpu.postgresSeconds() * 1e6 / events);
+        long check = System.nanoTime();
+        assertThat(Promotions.goldDifferences()).isEmpty();
+        print("%s: correctness: queue empty, %d silver rows, I3 check empty (gold, SCD 2 history included, equals the "
+                + "fresh aggregation of silver, order-independent by definition), %.1f s", tag, events,
+                (System.nanoTime() - check) / 1e9);
+        return new Measured(events / seconds, baseline);
+    }
+
+    /** Work not yet promoted: queued events, plus the events of landed batches when the schema has them. */
+    private static long left() {
+        long queued = Db.count("SELECT count(*) FROM bronze.promotion_queue");
+        boolean batches = Db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'bronze'"
+                + " AND tablename = 'promotion_batches'") > 0;
+        return queued + (batches ? Db.count("SELECT coalesce(sum(events), 0) FROM bronze.promotion_batches") : 0);
+    }
+
+    /** CPU time used so far by this JVM and by PostgreSQL (this database's backends and background processes). */
+    private record Cpu(double jvmSeconds, double postgresSeconds, java.util.Map<Long, Double> perPid) {
+
+        static Cpu now() {
+            double jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+            java.util.Map<Long, Double> perPid = new java.util.HashMap<>();
+            for (var row : Db.rows("""
+                    SELECT pid FROM pg_stat_activity
+                    WHERE datname = current_database() OR backend_type <> 'client backend'""")) {
+                long pid = ((Number) row.get("pid")).longValue();
+                double seconds = procSeconds(pid);
+                if (seconds >= 0) {
+                    perPid.put(pid, seconds);
+                }
+            }
+            return new Cpu(jvm, perPid.values().stream().mapToDouble(Double::doubleValue).sum(), perPid);
+        }
+
+        /** The CPU since an earlier sample: processes that started in between count in full. */
+        Cpu minus(Cpu before) {
+            double postgres = 0;
+            for (var e : perPid.entrySet()) {
+                postgres += e.getValue() - before.perPid().getOrDefault(e.getKey(), 0.0);
+            }
+            return new Cpu(jvmSeconds - before.jvmSeconds(), postgres, java.util.Map.of());
+        }
+
+        /** utime + stime of a process in seconds (clock ticks of 1/100 s), or -1 when it cannot be read. */
+        private static double procSeconds(long pid) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+            } catch (java.io.IOException | RuntimeException e) {
+                return -1;
+            }
+        }
+    }
+
+    private double baseline(String tag, int events) {
         Db.execute("DROP TABLE IF EXISTS bench_silver");
         Db.execute(
                 "CREATE TABLE bench_silver (LIKE silver.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)");
@@ -136,23 +217,19 @@ class PromotionBenchmark {
         int rows = Db.execute(BASELINE);
         double seconds = (System.nanoTime() - start) / 1e9;
         Db.execute("DROP TABLE bench_silver");
-        print("run %d: SQL-only baseline: %d rows bronze -> silver-shaped table in %.1f s (%.0f rows/s)", run, rows,
+        print("%s: SQL-only baseline: %d rows bronze -> silver-shaped table in %.1f s (%.0f rows/s)", tag, rows,
                 seconds, rows / seconds);
         return events / seconds;
     }
 
+    /** Empties every table of Sluice's schemas (whatever migrations this branch has). */
     private static void empty() {
         Db.execute("""
-                TRUNCATE bronze.events, bronze.promotion_queue, bronze.promotion_batches, bronze.quarantine,
-                         bronze.rejected_events, silver.events, silver.order_items, gold.fact_order_line,
-                         gold.dim_product, gold.dim_customer, gold.dim_date, gold.daily_product_metrics,
-                         gold.daily_revenue""");
+                DO $$ BEGIN
+                    EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('%I.%I', schemaname, tablename), ', ')
+                             FROM pg_tables WHERE schemaname IN ('bronze', 'silver', 'gold'));
+                END $$""");
         Db.execute("VACUUM ANALYZE");
-    }
-
-    private static String occurredAt(Workload.Delivery delivery) {
-        int at = delivery.json().indexOf("\"occurred_at\":\"") + "\"occurred_at\":\"".length();
-        return delivery.json().substring(at, delivery.json().indexOf('"', at));
     }
 
     private static double median(List<Double> values) {

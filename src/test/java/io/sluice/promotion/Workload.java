@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Currency;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
@@ -132,6 +133,36 @@ final class Workload {
         }
         Collections.shuffle(deliveries, order);
         return deliveries;
+    }
+
+    /**
+     * Each event once, as live traffic: in occurred_at order, except a share of late events that arrive between one
+     * hour and two days after they occurred (mobile clients coming back online).
+     */
+    List<Delivery> live(long seed, double lateShare) {
+        Random order = new Random(seed);
+        List<Map.Entry<Long, Delivery>> arrivals = new ArrayList<>();
+        for (Delivery event : events) {
+            long at = occurredAt(event).toEpochSecond();
+            if (order.nextDouble() < lateShare) {
+                at += 3600 + order.nextInt(2 * 86_400 - 3600);
+            }
+            arrivals.add(Map.entry(at, new Delivery(event.eventId(), event.json(), order.nextBoolean())));
+        }
+        arrivals.sort(Map.Entry.comparingByKey());
+        return arrivals.stream().map(Map.Entry::getValue).toList();
+    }
+
+    /** Each event once, in an order unrelated to occurred_at. */
+    List<Delivery> shuffled(long seed) {
+        List<Delivery> deliveries = new ArrayList<>(events);
+        Collections.shuffle(deliveries, new Random(seed));
+        return deliveries;
+    }
+
+    static OffsetDateTime occurredAt(Delivery delivery) {
+        int at = delivery.json().indexOf("\"occurred_at\":\"") + "\"occurred_at\":\"".length();
+        return OffsetDateTime.parse(delivery.json().substring(at, delivery.json().indexOf('"', at)));
     }
 
     /** SQL predicates and the text replacements that make two workloads' rows comparable. */
