@@ -34,8 +34,10 @@ public class AdminReads {
     private static final String BRONZE = """
             SELECT b.id, b.received_at, b.event_type, b.channel, b.source, encode(b.payload_hash, 'hex') AS payload_hash,
                    b.headers::text AS headers, b.kafka_topic, b.kafka_partition, b.kafka_offset,
-                   q.bronze_id IS NOT NULL AS awaiting, q.attempts, q.last_error
-            FROM bronze.events b LEFT JOIN bronze.promotion_queue q ON q.bronze_id = b.id
+                   q.bronze_id IS NOT NULL OR p.batch_id IS NOT NULL AS awaiting, q.attempts, q.last_error
+            FROM bronze.events b
+            LEFT JOIN bronze.promotion_queue q ON q.bronze_id = b.id
+            LEFT JOIN bronze.promotion_batches p ON p.batch_id = b.id / 65536 AND p.received_at = b.received_at
             WHERE b.event_id = $1 ORDER BY b.received_at, b.id
             """;
     private static final String REJECTED_COLUMNS = "id, event_id, event_type, channel, source, received_at, reason, violations::text AS violations";

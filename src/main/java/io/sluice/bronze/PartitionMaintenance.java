@@ -182,7 +182,6 @@ public class PartitionMaintenance {
     private Uni<Long> deleteExpired() {
         List<Retention> tables = List.of(
                 new Retention("bronze.webhook_deliveries", "received_at", deliveryRetention),
-                new Retention("bronze.seen_events", "first_seen_at", config.retention()),
                 // raw payloads of invalid events hold personal data: kept no longer than bronze itself
                 new Retention("bronze.rejected_events", "received_at", config.retention()),
                 new Retention("bronze.quarantine", "quarantined_at", config.quarantineRetention()),

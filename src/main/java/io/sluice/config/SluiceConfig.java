@@ -105,6 +105,13 @@ public interface SluiceConfig {
         int partitionsAhead();
 
         /**
+         * Longest wait for a landing statement. A request whose events are not known to be durable by then is
+         * answered 503 with {@code Retry-After} (a Kafka batch is retried), never left waiting on a hung database.
+         */
+        @WithDefault("10s")
+        Duration writeTimeout();
+
+        /**
          * Quarantined events older than this are deleted by the maintenance (their bronze row is usually gone by
          * then, so they could not be requeued anyway).
          */
@@ -121,6 +128,24 @@ public interface SluiceConfig {
         /** Rows deleted per retention statement: each batch is its own short transaction. */
         @WithDefault("5000")
         int retentionBatchSize();
+
+        /** Group commit: concurrent requests and Kafka batches merged into one landing statement. */
+        GroupCommit groupCommit();
+    }
+
+    interface GroupCommit {
+
+        /**
+         * Landing statements in flight at once. While they are all busy, arriving requests wait and go together in
+         * the next statement: there is no timer, so a lone request is written at once and, under load, each
+         * statement carries what arrived during the previous one.
+         */
+        @WithDefault("2")
+        int maxConcurrent();
+
+        /** Most events and rejects one landing statement carries (a larger single request still goes alone). */
+        @WithDefault("5000")
+        int maxEvents();
     }
 
     interface Promotion {

@@ -35,7 +35,8 @@ public final class CloudEvents {
 
     /**
      * The canonical event of a payload as received: a structured CloudEvent, the data of a binary-mode one (its
-     * attributes in {@code headers}), or a native event (returned as a copy). Null when the payload is not an object.
+     * attributes in {@code headers}), or a native event (the payload itself: nothing downstream changes it). Null
+     * when the payload is not an object.
      */
     public static ObjectNode canonical(JsonNode payload, Map<String, String> headers) {
         if (isStructured(payload)) {
@@ -46,7 +47,7 @@ public final class CloudEvents {
             return fromAttributes(payload, headers.get(HEADER_PREFIX + "id"), headers.get(HEADER_PREFIX + "type"),
                     headers.get(HEADER_PREFIX + "time"), headers.get(HEADER_PREFIX + "source"));
         }
-        return payload != null && payload.isObject() ? ((ObjectNode) payload).deepCopy() : null;
+        return payload != null && payload.isObject() ? (ObjectNode) payload : null;
     }
 
     private static ObjectNode fromAttributes(JsonNode data, String id, String type, String time, String source) {

@@ -4,8 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,9 +20,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.sluice.bronze.BronzeRow;
 import io.sluice.bronze.BronzeWriter;
+import io.sluice.bronze.BronzeWriter.Delivery;
+import io.sluice.bronze.BronzeWriter.Request;
+import io.sluice.bronze.DatabaseFailures;
 import io.sluice.bronze.RejectedRow;
 import io.sluice.bronze.WebhookDeliveries;
 import io.sluice.bronze.WebhookDeliveries.Answer;
@@ -33,8 +40,9 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 
 /**
- * The one ingest pipeline both doors share: decode, validate, land in bronze (or rejected_events) in one transaction,
- * and only then report what happened. Nothing is acknowledged before {@link #land} completes.
+ * The one ingest pipeline every door shares: decode, validate, land in bronze (or rejected_events), and only then
+ * report what happened. Nothing is acknowledged before {@link #land} completes. Concurrent calls are merged into one
+ * landing statement ({@link GroupCommit}); a value PostgreSQL refuses rejects only the event that holds it.
  */
 @ApplicationScoped
 public class IngestPipeline {
@@ -53,19 +61,23 @@ public class IngestPipeline {
     public record Replayed(Answer answer) implements Outcome {
     }
 
+    private static final String UNSTORABLE = "PostgreSQL cannot store a value of this event";
+
     private final EventDecoder decoder;
     private final EventValidator validator;
     private final BronzeWriter bronze;
+    private final GroupCommit groupCommit;
     private final WebhookDeliveries deliveries;
     private final Pool pool;
     private final ObjectMapper mapper;
     private final SluiceMetrics metrics;
 
-    public IngestPipeline(EventDecoder decoder, EventValidator validator, BronzeWriter bronze,
+    public IngestPipeline(EventDecoder decoder, EventValidator validator, BronzeWriter bronze, GroupCommit groupCommit,
             WebhookDeliveries deliveries, Pool pool, ObjectMapper mapper, SluiceMetrics metrics) {
         this.decoder = decoder;
         this.validator = validator;
         this.bronze = bronze;
+        this.groupCommit = groupCommit;
         this.deliveries = deliveries;
         this.pool = pool;
         this.mapper = mapper;
@@ -77,34 +89,83 @@ public class IngestPipeline {
     }
 
     /**
-     * Validates and lands a batch in one transaction. With a delivery key, the webhook-id is claimed in the same
-     * transaction and the answer stored with it; if it was claimed before, nothing is written and the earlier
-     * answer is returned.
+     * Validates and lands a batch, all or nothing, together with whatever else is landing at the same time. With a
+     * delivery key the webhook-id is claimed in the same statement and the answer stored with it; if it was claimed
+     * before, nothing is written and the earlier answer is returned.
      */
     public Uni<Outcome> land(List<Incoming> batch, Optional<DeliveryKey> delivery) {
-        Plan plan = plan(batch);
         long started = System.nanoTime();
-        return pool.withTransaction(connection -> delivery
-                .map(key -> deliveries.claim(connection, key.partner(), key.webhookId()))
-                .orElse(Uni.createFrom().item(true))
-                .chain(claimed -> claimed
-                        ? write(connection, plan, delivery)
-                        : replay(connection, delivery.get())))
-                .invoke(outcome -> record(outcome, plan, batch, started));
+        Plan plan = plan(batch, Set.of());
+        return groupCommit.land(request(plan, delivery))
+                .chain(claimed -> outcome(claimed, plan, delivery))
+                .onFailure(DatabaseFailures::isDataException)
+                .recoverWithUni(failure -> isolate(batch, delivery, failure))
+                .invoke(outcome -> record(outcome, batch, started));
     }
 
-    private Uni<Outcome> write(SqlConnection connection, Plan plan, Optional<DeliveryKey> delivery) {
-        return bronze.land(connection, plan.rows)
-                .call(() -> bronze.reject(connection, plan.rejects))
-                .map(plan::result)
-                .call(result -> delivery
-                        .map(key -> deliveries.answer(connection, key.partner(), key.webhookId(), answer(result)))
-                        .orElse(Uni.createFrom().voidItem()))
-                .map(Landed::new);
+    /**
+     * Lands a batch in the caller's transaction (for a source that commits its own state with the events, such as a
+     * pull cursor), without group commit and without a delivery key.
+     */
+    public Uni<IngestResult> landWithin(SqlConnection connection, List<Incoming> batch) {
+        long started = System.nanoTime();
+        Plan plan = plan(batch, Set.of());
+        return bronze.land(connection, List.of(request(plan, Optional.empty())))
+                .map(refused -> plan.result())
+                .invoke(result -> record(new Landed(result), batch, started));
     }
 
-    private Uni<Outcome> replay(SqlConnection connection, DeliveryKey key) {
-        return deliveries.find(connection, key.partner(), key.webhookId())
+    private Uni<Outcome> outcome(boolean claimed, Plan plan, Optional<DeliveryKey> delivery) {
+        return claimed ? Uni.createFrom().item(new Landed(plan.result())) : replay(delivery.orElseThrow());
+    }
+
+    /**
+     * PostgreSQL refused a value of this batch (the decoder screens what jsonb cannot hold, so this is the rare
+     * remainder): each event's values are tried alone, without writing, and the ones refused are rejected as
+     * {@code unstorable}; the rest land. Should the batch still be refused, every event of it is rejected without
+     * its payload, so that a Kafka partition never stops on it and a partner gets a precise answer.
+     */
+    private Uni<Outcome> isolate(List<Incoming> batch, Optional<DeliveryKey> delivery, Throwable failure) {
+        Log.warnf("PostgreSQL refused a value in a batch of %d events from %s (SQLSTATE %s); isolating the event",
+                batch.size(), batch.isEmpty() ? "?" : batch.get(0).source(), sqlState(failure));
+        Plan first = plan(batch, Set.of());
+        List<Integer> indexes = new ArrayList<>(first.payloads.keySet());
+        return Multi.createFrom().iterable(indexes)
+                .onItem().transformToUniAndConcatenate(index -> bronze.storable(pool, first.payloads.get(index),
+                        first.headers.get(index)).map(ok -> ok ? -1 : index))
+                .filter(index -> index >= 0)
+                .collect().asSet()
+                .chain(unstorable -> landAlone(batch, plan(batch, unstorable), delivery))
+                .onFailure(DatabaseFailures::isDataException)
+                .recoverWithUni(again -> landAlone(batch, plan(batch, allIndexes(batch)), delivery));
+    }
+
+    private Uni<Outcome> landAlone(List<Incoming> batch, Plan plan, Optional<DeliveryKey> delivery) {
+        return bronze.land(pool, List.of(request(plan, delivery)))
+                .chain(refused -> outcome(refused.isEmpty(), plan, delivery));
+    }
+
+    private static Set<Integer> allIndexes(List<Incoming> batch) {
+        Set<Integer> all = new HashSet<>();
+        for (int i = 0; i < batch.size(); i++) {
+            all.add(i);
+        }
+        return all;
+    }
+
+    private static String sqlState(Throwable failure) {
+        return failure instanceof io.vertx.sqlclient.DatabaseException db ? db.getSqlState() : failure.toString();
+    }
+
+    private Request request(Plan plan, Optional<DeliveryKey> delivery) {
+        return new Request(plan.rows, plan.rejects, delivery.map(key -> {
+            Answer answer = answer(plan.result());
+            return new Delivery(key.partner(), key.webhookId(), answer.status(), answer.body());
+        }));
+    }
+
+    private Uni<Outcome> replay(DeliveryKey key) {
+        return deliveries.find(key.partner(), key.webhookId())
                 .map(answer -> new Replayed(answer.orElseThrow(
                         () -> new IllegalStateException("webhook delivery claimed but not answered"))));
     }
@@ -118,7 +179,7 @@ public class IngestPipeline {
         }
     }
 
-    private void record(Outcome outcome, Plan plan, List<Incoming> batch, long started) {
+    private void record(Outcome outcome, List<Incoming> batch, long started) {
         if (!(outcome instanceof Landed landed) || batch.isEmpty()) {
             return;
         }
@@ -130,26 +191,45 @@ public class IngestPipeline {
                 landed.result().rejected().size());
     }
 
-    private Plan plan(List<Incoming> batch) {
+    /**
+     * What a batch will write: its valid events once each by (event_id, payload hash), the others as rejects;
+     * {@code unstorable} holds the positions whose values PostgreSQL refused, rejected without payload or headers.
+     */
+    private Plan plan(List<Incoming> batch, Set<Integer> unstorable) {
         Plan plan = new Plan();
         Set<String> keys = new HashSet<>();
+        Map<Map<String, String>, String> headersJson = new IdentityHashMap<>();
         for (int index = 0; index < batch.size(); index++) {
             Incoming in = batch.get(index);
             DecodedEvent event = in.event();
+            if (unstorable.contains(index)) {
+                List<Violation> violations = List.of(new Violation("$", UNSTORABLE));
+                plan.rejections.add(new Rejection(index, printable(event.eventId()), violations));
+                plan.rejects.add(new RejectedRow(printable(event.eventId()), printable(event.eventType()),
+                        in.channel().column(), in.source(), null, "{}", json(violations), "unstorable"));
+                continue;
+            }
+            String headers = headersJson.computeIfAbsent(headers(in), this::json);
             List<Violation> violations = event.problem().map(List::of)
                     .orElseGet(() -> validator.validate(event.canonical()));
             if (!violations.isEmpty()) {
                 plan.rejections.add(new Rejection(index, event.eventId(), violations));
-                plan.rejects.add(rejectedRow(in, violations));
+                RejectedRow reject = rejectedRow(in, headers, violations);
+                plan.rejects.add(reject);
+                plan.payloads.put(index, reject.payloadJson());
+                plan.headers.put(index, headers);
                 continue;
             }
+            String payload = new String(event.payloadJson(), StandardCharsets.UTF_8);
             String hash = sha256(event.payloadJson());
-            String key = event.eventId() + ":" + hash;
-            plan.keys.add(key);
-            if (keys.add(key)) {
+            plan.accepted++;
+            if (keys.add(event.eventId() + ':' + hash)) {
                 plan.rows.add(new BronzeRow(event.eventId(), event.eventType(), in.channel().column(), in.source(),
-                        new String(event.payloadJson(), StandardCharsets.UTF_8), json(headers(in)), hash,
-                        in.kafkaTopic(), in.kafkaPartition(), in.kafkaOffset()));
+                        payload, headers, hash, in.kafkaTopic(), in.kafkaPartition(), in.kafkaOffset()));
+                plan.payloads.put(index, payload);
+                plan.headers.put(index, headers);
+            } else {
+                plan.duplicates++;
             }
         }
         return plan;
@@ -164,18 +244,23 @@ public class IngestPipeline {
         return merged;
     }
 
-    private RejectedRow rejectedRow(Incoming in, List<Violation> violations) {
+    private RejectedRow rejectedRow(Incoming in, String headers, List<Violation> violations) {
         DecodedEvent event = in.event();
         String reason = event.problem().isPresent()
                 ? (event.payload() == null ? "unstorable" : "malformed")
                 : "invalid";
         String payload = event.payload() == null ? null : new String(event.payloadJson(), StandardCharsets.UTF_8);
-        return new RejectedRow(truncate(event.eventId()), truncate(event.eventType()), in.channel().column(),
-                in.source(), payload, json(headers(in)), json(violations), reason);
+        return new RejectedRow(printable(event.eventId()), printable(event.eventType()), in.channel().column(),
+                in.source(), payload, headers, json(violations), reason);
     }
 
-    private static String truncate(String value) {
-        return value == null || value.length() <= 256 ? value : value.substring(0, 256);
+    /** A claimed id or type as a text column can hold it: at most 256 characters, no NUL. */
+    private static String printable(String value) {
+        if (value == null) {
+            return null;
+        }
+        String text = value.indexOf('\0') < 0 ? value : value.replace("\0", "");
+        return text.length() <= 256 ? text : text.substring(0, 256);
     }
 
     private String json(Object value) {
@@ -194,23 +279,20 @@ public class IngestPipeline {
         }
     }
 
-    /** What a batch will write: distinct bronze rows, rejects, and each accepted event's key in order. */
+    /** What a batch will write, and the answer it gets (known before landing: nothing is deduplicated there). */
     private static final class Plan {
 
         final List<BronzeRow> rows = new ArrayList<>();
         final List<RejectedRow> rejects = new ArrayList<>();
         final List<Rejection> rejections = new ArrayList<>();
-        final List<String> keys = new ArrayList<>();
+        /** The text of each written position's payload and headers, for {@link #isolate}. */
+        final Map<Integer, String> payloads = new LinkedHashMap<>();
+        final Map<Integer, String> headers = new HashMap<>();
+        int accepted;
+        int duplicates;
 
-        IngestResult result(Set<String> fresh) {
-            int accepted = 0;
-            Set<String> counted = new HashSet<>();
-            for (String key : keys) {
-                if (fresh.contains(key) && counted.add(key)) {
-                    accepted++;
-                }
-            }
-            return new IngestResult(accepted, keys.size() - accepted, List.copyOf(rejections));
+        IngestResult result() {
+            return new IngestResult(accepted - duplicates, duplicates, List.copyOf(rejections));
         }
     }
 }

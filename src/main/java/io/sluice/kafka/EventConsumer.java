@@ -23,8 +23,9 @@ import io.sluice.metrics.SluiceMetrics;
 
 /**
  * The Kafka door (SPEC.md section 5). Each polled batch is read record by record ({@link RecordReader}); unreadable
- * records go to the dead-letter topic, the events are landed in bronze (or bronze.rejected_events) with one
- * transaction per topic of the batch; only when both are done is the batch acknowledged, so the throttled commit
+ * records go to the dead-letter topic, the events are landed in bronze (or bronze.rejected_events) through the
+ * shared pipeline (group commit merges the topics of a batch and concurrent batches into one statement); only when
+ * both are done is the batch acknowledged, so the throttled commit
  * strategy commits an offset only after its record is durable somewhere (SPEC.md I1).
  * <p>
  * A failure to write is treated as transient: the batch is retried in place, with exponential backoff and jitter,
@@ -110,13 +111,19 @@ public class EventConsumer {
                 .onFailure().retry().withBackOff(FIRST_BACKOFF, MAX_BACKOFF).indefinitely();
     }
 
-    /** A database failure is never a dead letter: retry with backoff until every topic's events are durable. */
+    /**
+     * A database failure is never a dead letter: retry with backoff until every topic's events are durable. The
+     * topics land concurrently, so group commit puts them (and other consumers' batches) in one statement.
+     */
     private Uni<Void> landUntilDurable(Map<String, List<io.sluice.ingest.Incoming>> eventsByTopic) {
-        Uni<Void> chain = Uni.createFrom().voidItem();
-        for (List<io.sluice.ingest.Incoming> events : eventsByTopic.values()) {
-            chain = chain.chain(() -> landUntilDurable(events));
+        if (eventsByTopic.isEmpty()) {
+            return Uni.createFrom().voidItem();
         }
-        return chain;
+        List<Uni<Void>> topics = new ArrayList<>();
+        for (List<io.sluice.ingest.Incoming> events : eventsByTopic.values()) {
+            topics.add(landUntilDurable(events));
+        }
+        return Uni.join().all(topics).andCollectFailures().replaceWithVoid();
     }
 
     private Uni<Void> landUntilDurable(List<io.sluice.ingest.Incoming> events) {

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -56,7 +57,7 @@ public class RecordReader {
         Map<String, String> headers = headers(record);
         Map<String, String> attributes = new TreeMap<>();
         headers.forEach((key, value) -> {
-            if (key.startsWith(CloudEvents.HEADER_PREFIX)) {
+            if (key.startsWith(CloudEvents.HEADER_PREFIX) && !value.startsWith(BINARY_PREFIX)) {
                 attributes.put(key, value);
             }
         });
@@ -77,13 +78,27 @@ public class RecordReader {
         }
     }
 
-    /** The record's headers that are UTF-8 text, by lower-case name; kept with the event in bronze. */
+    /**
+     * The record's headers by lower-case name, kept with the event in bronze: UTF-8 text as it is; any other value
+     * (binary, or text holding NUL, which PostgreSQL's jsonb cannot store, such as Spring Kafka's type headers) as
+     * {@code base64:} followed by its bytes in base64. Nothing of the record is dropped, and no header can make the
+     * record unstorable.
+     */
     public Map<String, String> headers(ConsumerRecord<?, ?> record) {
         Map<String, String> headers = new TreeMap<>();
         for (Header header : record.headers()) {
-            utf8(header.value()).ifPresent(value -> headers.put(header.key().toLowerCase(Locale.ROOT), value));
+            if (header.value() != null) {
+                headers.put(header.key().toLowerCase(Locale.ROOT), text(header.value()));
+            }
         }
         return headers;
+    }
+
+    static final String BINARY_PREFIX = "base64:";
+
+    static String text(byte[] value) {
+        return utf8(value).filter(text -> text.indexOf('\0') < 0)
+                .orElseGet(() -> BINARY_PREFIX + Base64.getEncoder().encodeToString(value));
     }
 
     static String reason(EventDecoder.Decoded decoded) {

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -23,6 +24,8 @@ public class SluiceMetrics {
 
     public static final String EVENTS_RECEIVED = "sluice.events.received";
     public static final String BRONZE_WRITE = "sluice.bronze.write";
+    /** Events per landing statement: how many requests group commit merged. */
+    public static final String BRONZE_BATCH_EVENTS = "sluice.bronze.batch.events";
     public static final String PROMOTION_EVENTS = "sluice.promotion.events";
     public static final String PROMOTION_LAG = "sluice.promotion.lag";
     public static final String PROMOTION_LATENCY = "sluice.promotion.latency";
@@ -50,6 +53,7 @@ public class SluiceMetrics {
     private final MeterRegistry registry;
     private final Timer bronzeWrite;
     private final Timer promotionLatency;
+    private final DistributionSummary bronzeBatch;
     private final AtomicLong promotionLagMillis = new AtomicLong();
     private final AtomicLong kafkaUp = new AtomicLong(1);
     private final AtomicLong bronzeDefaultRows = new AtomicLong();
@@ -61,6 +65,10 @@ public class SluiceMetrics {
                 .description("Time to land one batch in bronze, transaction included")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        this.bronzeBatch = DistributionSummary.builder(BRONZE_BATCH_EVENTS)
+                .description("Events and rejects landed by one bronze statement (requests merged by group commit)")
+                .serviceLevelObjectives(1, 10, 100, 1000, 10000)
                 .register(registry);
         this.promotionLatency = Timer.builder(PROMOTION_LATENCY)
                 .description("Time from receipt in bronze to the silver row")
@@ -144,6 +152,10 @@ public class SluiceMetrics {
 
     public void bronzeWrite(long nanos) {
         bronzeWrite.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void bronzeBatch(int events) {
+        bronzeBatch.record(events);
     }
 
     public void promoted(String outcome, int count) {

@@ -1,5 +1,6 @@
 package io.sluice.promotion;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,15 +9,22 @@ import java.util.Map;
  */
 public class BatchFailedException extends RuntimeException {
 
-    private final transient Map<Long, Integer> attempts;
+    private final transient Map<Long, WorkItem> items;
+    private final transient List<Long> batches;
 
-    public BatchFailedException(Map<Long, Integer> attempts, Throwable cause) {
+    public BatchFailedException(Map<Long, WorkItem> items, List<Long> batches, Throwable cause) {
         super(cause.toString(), cause);
-        this.attempts = Map.copyOf(attempts);
+        this.items = Map.copyOf(items);
+        this.batches = List.copyOf(batches);
     }
 
-    /** Attempts so far, by bronze id, of the work items the failed round had claimed. */
-    public Map<Long, Integer> attempts() {
-        return attempts;
+    /** The events the failed round had claimed, by bronze id, with their attempts so far. */
+    public Map<Long, WorkItem> items() {
+        return items;
+    }
+
+    /** The landed batches the failed round had claimed: their events have no work item of their own yet. */
+    public List<Long> batches() {
+        return batches;
     }
 }

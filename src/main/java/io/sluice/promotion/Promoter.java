@@ -19,6 +19,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.sluice.bronze.BronzeWriter;
+import io.sluice.bronze.Landed;
 import io.sluice.config.DatabaseSessions;
 import io.sluice.config.SluiceConfig;
 import io.sluice.metrics.SluiceMetrics;
@@ -28,17 +29,19 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.pgclient.PgConnectOptions;
 
 /**
- * Moves bronze to silver and gold asynchronously. Woken by PostgreSQL {@code NOTIFY sluice_bronze} (sent in the
- * landing transaction) and by a periodic sweep; all state lives in {@code bronze.promotion_queue}, so a lost
- * notification or a crash only delays work. Each wake-up drains the due work in {@link PromotionRound}s; a round that
+ * Moves bronze to silver and gold asynchronously. Woken at once by this instance's landings ({@link Landed}), by
+ * PostgreSQL {@code NOTIFY sluice_bronze} (sent after landings of any instance, at most every 100 ms per instance)
+ * and by a periodic sweep; all state lives in {@code bronze.promotion_batches} and {@code bronze.promotion_queue},
+ * so a lost notification or a crash only delays work. Each wake-up drains the due work in {@link PromotionRound}s; a round that
  * fails for a reason other than a transient database error is split in halves until the bad event fails alone.
  */
 @ApplicationScoped
 public class Promoter {
 
     private static final String LAG = """
-            SELECT coalesce(extract(epoch FROM now() - min(received_at)) * 1000, 0)::bigint AS lag_ms
-            FROM bronze.promotion_queue
+            SELECT coalesce(extract(epoch FROM now() - least(
+                       (SELECT min(received_at) FROM bronze.promotion_batches),
+                       (SELECT min(received_at) FROM bronze.promotion_queue))) * 1000, 0)::bigint AS lag_ms
             """;
 
     private final PromotionRound round;
@@ -104,6 +107,11 @@ public class Promoter {
         }
     }
 
+    /** Events landed on this instance: promote now rather than at the next sweep. */
+    void landed(@Observes Landed landed) {
+        wake();
+    }
+
     @Scheduled(every = "${sluice.promotion.sweep-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
         wake();
@@ -164,23 +172,27 @@ public class Promoter {
 
     /** Splits a failed batch in halves, each promoted on its own, until the bad events fail alone. */
     private Uni<Integer> isolate(BatchFailedException failed) {
-        Map<Long, Integer> attempts = failed.attempts();
-        if (attempts.isEmpty()) {
+        if (!failed.batches().isEmpty()) {
+            // the events of landed batches get work items of their own first, then are isolated like any others
+            return round.explode(failed.batches())
+                    .chain(() -> isolate(new BatchFailedException(failed.items(), List.of(), failed.getCause())));
+        }
+        Map<Long, WorkItem> items = failed.items();
+        if (items.isEmpty()) {
             return Uni.createFrom().failure(failed.getCause());
         }
-        if (attempts.size() == 1) {
-            var only = attempts.entrySet().iterator().next();
-            Log.warnf("bronze %d failed promotion (attempt %d): %s", only.getKey(), only.getValue() + 1,
+        if (items.size() == 1) {
+            WorkItem only = items.values().iterator().next();
+            Log.warnf("bronze %d failed promotion (attempt %d): %s", only.bronzeId(), only.attempts() + 1,
                     failed.getCause().toString());
-            return round.fail(List.of(new PromotionRound.Failure(only.getKey(), only.getValue(),
-                    failed.getCause().toString())))
+            return round.fail(List.of(new PromotionRound.Failure(only, failed.getCause().toString())))
                     .replaceWith(1);
         }
-        List<Long> ids = new ArrayList<>(attempts.keySet());
+        List<Long> ids = new ArrayList<>(items.keySet());
         ids.sort(null);
         List<Long> first = ids.subList(0, ids.size() / 2);
         List<Long> second = ids.subList(ids.size() / 2, ids.size());
-        return part(first).chain(() -> part(second)).replaceWith(attempts.size());
+        return part(first).chain(() -> part(second)).replaceWith(items.size());
     }
 
     private Uni<Void> part(List<Long> ids) {

@@ -45,6 +45,16 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class PromotionRound {
 
+    /** Landed batches first (the fast path, migration V8), oldest first, up to the batch size in events. */
+    private static final String CLAIM_BATCHES = "SELECT batch_id, received_at, events FROM bronze.claim_batches($1)";
+    private static final String BATCH_ROWS = """
+            SELECT b.id, b.event_id, b.received_at, b.channel, b.source, b.payload::text AS payload,
+                   b.headers::text AS headers, '\\x' || encode(b.payload_hash, 'hex') AS payload_hash, 0 AS attempts
+            FROM unnest($1::bigint[], $2::timestamptz[]) AS q(batch_id, received_at)
+            JOIN bronze.events b ON b.received_at = q.received_at
+                                AND b.id >= q.batch_id * 65536 AND b.id < (q.batch_id + 1) * 65536
+            """;
+    /** Work items of their own (retries, requeues, replays) that are due. */
     private static final String CLAIM_DUE = """
             WITH claimed AS (
                 SELECT bronze_id, received_at, attempts FROM bronze.promotion_queue
@@ -66,31 +76,55 @@ public class PromotionRound {
                    b.headers::text AS headers, '\\x' || encode(b.payload_hash, 'hex') AS payload_hash, c.attempts
             FROM claimed c JOIN bronze.events b ON b.id = c.bronze_id AND b.received_at = c.received_at
             """;
-    private static final String DONE = "DELETE FROM bronze.promotion_queue WHERE bronze_id = ANY($1::bigint[])";
+    private static final String DONE = """
+            WITH items AS (
+                DELETE FROM bronze.promotion_queue WHERE bronze_id = ANY($1::bigint[])
+            )
+            DELETE FROM bronze.promotion_batches WHERE batch_id = ANY($2::bigint[])
+            """;
+    /**
+     * Failed events get a work item of their own (an event of a landed batch has none yet) with one attempt more and
+     * the next attempt after a backoff, or go to quarantine after max-attempts.
+     */
     private static final String FAILED = """
             WITH failed AS (
-                SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS f(bronze_id, error, delay_ms)
-            ), due AS (
-                SELECT q.bronze_id, q.received_at, q.event_id, q.attempts + 1 AS attempts, f.error, f.delay_ms
-                FROM bronze.promotion_queue q JOIN failed f ON f.bronze_id = q.bronze_id
-                FOR UPDATE OF q SKIP LOCKED
+                SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::int[], $5::text[], $6::bigint[])
+                    AS f(bronze_id, received_at, event_id, attempts, error, delay_ms)
             ), quarantined AS (
                 INSERT INTO bronze.quarantine (bronze_id, received_at, event_id, attempts, error)
-                SELECT bronze_id, received_at, event_id, attempts, error FROM due WHERE attempts >= $4
+                SELECT bronze_id, received_at, event_id, attempts + 1, error FROM failed WHERE attempts + 1 >= $7
+                ORDER BY bronze_id
                 ON CONFLICT (bronze_id) DO UPDATE
                     SET attempts = excluded.attempts, error = excluded.error, quarantined_at = now()
                 RETURNING bronze_id
             ), dequeued AS (
                 DELETE FROM bronze.promotion_queue q USING quarantined x WHERE q.bronze_id = x.bronze_id
-                RETURNING q.bronze_id
             ), retried AS (
-                UPDATE bronze.promotion_queue q
-                SET attempts = d.attempts, last_error = d.error,
-                    next_attempt_at = now() + d.delay_ms * interval '1 millisecond'
-                FROM due d WHERE q.bronze_id = d.bronze_id AND d.attempts < $4
-                RETURNING q.bronze_id
+                INSERT INTO bronze.promotion_queue (bronze_id, received_at, event_id, attempts, next_attempt_at, last_error)
+                SELECT bronze_id, received_at, event_id, attempts + 1, now() + delay_ms * interval '1 millisecond', error
+                FROM failed WHERE attempts + 1 < $7
+                ORDER BY bronze_id
+                ON CONFLICT (bronze_id) DO UPDATE
+                    SET attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+                        last_error = excluded.last_error
+                RETURNING bronze_id
             )
-            SELECT (SELECT count(*) FROM retried) AS retried, (SELECT count(*) FROM dequeued) AS quarantined
+            SELECT (SELECT count(*) FROM retried) AS retried, (SELECT count(*) FROM quarantined) AS quarantined
+            """;
+    /** A failed round's landed batches become work items of their own, so its events can be isolated one by one. */
+    private static final String EXPLODE = """
+            WITH batches AS (
+                DELETE FROM bronze.promotion_batches WHERE batch_id = ANY($1::bigint[]) RETURNING batch_id, received_at
+            ), items AS (
+                INSERT INTO bronze.promotion_queue (bronze_id, received_at, event_id)
+                SELECT b.id, b.received_at, b.event_id
+                FROM batches q JOIN bronze.events b ON b.received_at = q.received_at
+                                                   AND b.id >= q.batch_id * 65536 AND b.id < (q.batch_id + 1) * 65536
+                ORDER BY b.id
+                ON CONFLICT (bronze_id) DO NOTHING
+                RETURNING bronze_id
+            )
+            SELECT count(*) AS items FROM items
             """;
     private static final int MAX_ERROR_CHARS = 2000;
 
@@ -101,10 +135,18 @@ public class PromotionRound {
     }
 
     /** A work item that failed, with its attempts before this failure. */
-    public record Failure(long bronzeId, int attemptsBefore, String error) {
+    public record Failure(WorkItem item, String error) {
     }
 
     private record Claimed(BronzeRecord record, int attempts) {
+
+        WorkItem item() {
+            return new WorkItem(record.id(), record.receivedAt(), record.eventId(), attempts);
+        }
+    }
+
+    /** What a round claimed: the events (of landed batches and of work items) and the landed batches. */
+    private record Claim(List<Claimed> events, Long[] batches) {
     }
 
     private final Pool pool;
@@ -132,19 +174,20 @@ public class PromotionRound {
     }
 
     /**
-     * Promotes one batch of due work items: any due ones when {@code only} is empty, else only those bronze ids (the
-     * halves of a batch being isolated).
+     * Promotes one round: landed batches and due work items up to the batch size when {@code only} is empty, else
+     * only the work items of those bronze ids (the halves of a failed round being isolated).
      */
     @Retry(maxRetries = 5, delay = 200, jitter = 100, maxDuration = 60_000, retryOn = TransientDatabaseException.class)
     @ExponentialBackoff(factor = 2, maxDelay = 10_000)
     public Uni<Outcome> run(List<Long> only) {
-        AtomicReference<Map<Long, Integer>> claimedAttempts = new AtomicReference<>(Map.of());
+        AtomicReference<Claim> claimed = new AtomicReference<>(new Claim(List.of(), new Long[0]));
         return pool.withTransaction(connection -> claim(connection, only)
-                .invoke(claimed -> claimedAttempts.set(attempts(claimed)))
-                .chain(claimed -> promote(connection, claimed)))
+                .invoke(claimed::set)
+                .chain(claim -> promote(connection, claim)))
                 .onFailure().transform(TransientDatabaseException::classify)
                 .onFailure(failure -> !(failure instanceof TransientDatabaseException))
-                .transform(failure -> new BatchFailedException(claimedAttempts.get(), failure));
+                .transform(failure -> new BatchFailedException(items(claimed.get().events()),
+                        List.of(claimed.get().batches()), failure));
     }
 
     /** Records failed attempts in a transaction of their own (the round that met them was rolled back). */
@@ -155,22 +198,66 @@ public class PromotionRound {
                 .onFailure().transform(TransientDatabaseException::classify);
     }
 
-    private Uni<List<Claimed>> claim(SqlConnection connection, List<Long> only) {
-        Uni<RowSet<Row>> rows = only.isEmpty()
-                ? connection.preparedQuery(CLAIM_DUE + CLAIMED_ROWS).execute(Tuple.of(config.batchSize()))
-                : connection.preparedQuery(CLAIM_THESE + CLAIMED_ROWS).execute(Tuple.of(only.toArray(Long[]::new)));
-        return rows.map(this::claimed);
+    /**
+     * Gives each event of these landed batches a work item of its own and drops the batches, so that the events of a
+     * failed round can be isolated one by one. Returns the work items created.
+     */
+    @Retry(maxRetries = 5, delay = 200, jitter = 100, maxDuration = 60_000, retryOn = TransientDatabaseException.class)
+    @ExponentialBackoff(factor = 2, maxDelay = 10_000)
+    public Uni<Long> explode(List<Long> batches) {
+        return pool.withTransaction(connection -> connection.preparedQuery(EXPLODE)
+                .execute(Tuple.of(batches.toArray(Long[]::new)))
+                .map(rows -> rows.iterator().next().getLong("items")))
+                .onFailure().transform(TransientDatabaseException::classify);
     }
 
-    private Uni<Outcome> promote(SqlConnection connection, List<Claimed> claimed) {
-        if (claimed.isEmpty()) {
+    private Uni<Claim> claim(SqlConnection connection, List<Long> only) {
+        if (!only.isEmpty()) {
+            return connection.preparedQuery(CLAIM_THESE + CLAIMED_ROWS).execute(Tuple.of(only.toArray(Long[]::new)))
+                    .map(rows -> new Claim(claimed(rows), new Long[0]));
+        }
+        return connection.preparedQuery(CLAIM_BATCHES).execute(Tuple.of(config.batchSize()))
+                .chain(batches -> batchRows(connection, batches))
+                .chain(fromBatches -> connection.preparedQuery(CLAIM_DUE + CLAIMED_ROWS)
+                        .execute(Tuple.of(itemsToClaim(fromBatches.events().size())))
+                        .map(rows -> {
+                            List<Claimed> events = new ArrayList<>(fromBatches.events());
+                            events.addAll(claimed(rows));
+                            return new Claim(events, fromBatches.batches());
+                        }));
+    }
+
+    /** Work items fill the round up to the batch size, and always get a tenth of it, so replays cannot starve. */
+    private int itemsToClaim(int fromBatches) {
+        return Math.max(config.batchSize() - fromBatches, Math.max(1, config.batchSize() / 10));
+    }
+
+    private Uni<Claim> batchRows(SqlConnection connection, RowSet<Row> batches) {
+        if (batches.size() == 0) {
+            return Uni.createFrom().item(new Claim(List.of(), new Long[0]));
+        }
+        Long[] ids = new Long[batches.size()];
+        OffsetDateTime[] receivedAt = new OffsetDateTime[batches.size()];
+        int i = 0;
+        for (Row batch : batches) {
+            ids[i] = batch.getLong("batch_id");
+            receivedAt[i++] = batch.getOffsetDateTime("received_at");
+        }
+        return connection.preparedQuery(BATCH_ROWS).execute(Tuple.of(ids, receivedAt))
+                .map(rows -> new Claim(claimed(rows), ids));
+    }
+
+    private Uni<Outcome> promote(SqlConnection connection, Claim claim) {
+        List<Claimed> claimed = claim.events();
+        if (claimed.isEmpty() && claim.batches().length == 0) {
             return Uni.createFrom().item(Outcome.NOTHING);
         }
         return Uni.createFrom().item(() -> transformAll(claimed))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(transformed -> silver.upsert(connection, latestPerEvent(transformed.events()))
                         .chain(changes -> gold.apply(connection, changes))
-                        .chain(() -> connection.preparedQuery(DONE).execute(Tuple.of(transformed.promotedIds())))
+                        .chain(() -> connection.preparedQuery(DONE)
+                                .execute(Tuple.of(transformed.promotedIds(), claim.batches())))
                         .chain(() -> recordFailures(connection, transformed.failures()))
                         .map(failed -> new Outcome(claimed.size(), transformed.promotedIds().length, failed.retried(),
                                 failed.quarantined()))
@@ -192,7 +279,7 @@ public class PromotionRound {
             } catch (RuntimeException e) {
                 Log.warnf("event %s (bronze %d) failed its transform: %s", c.record().eventId(), c.record().id(),
                         e.toString());
-                failures.add(new Failure(c.record().id(), c.attempts(), e.toString()));
+                failures.add(new Failure(c.item(), e.toString()));
             }
         }
         return new Transformed(events, promoted.toArray(Long[]::new), failures);
@@ -204,15 +291,22 @@ public class PromotionRound {
         }
         int n = failures.size();
         Long[] ids = new Long[n], delays = new Long[n];
-        String[] errors = new String[n];
+        OffsetDateTime[] receivedAt = new OffsetDateTime[n];
+        String[] eventIds = new String[n], errors = new String[n];
+        Integer[] attempts = new Integer[n];
         for (int i = 0; i < n; i++) {
             Failure failure = failures.get(i);
-            ids[i] = failure.bronzeId();
+            ids[i] = failure.item().bronzeId();
+            receivedAt[i] = failure.item().receivedAt();
+            eventIds[i] = failure.item().eventId();
+            attempts[i] = failure.item().attempts();
             errors[i] = truncate(failure.error());
-            delays[i] = backoff.after(failure.attemptsBefore() + 1).toMillis();
+            delays[i] = backoff.after(failure.item().attempts() + 1).toMillis();
         }
         return connection.preparedQuery(FAILED)
-                .execute(Tuple.of(ids, errors, delays, config.maxAttempts()))
+                .execute(Tuple.tuple().addArrayOfLong(ids).addArrayOfOffsetDateTime(receivedAt)
+                        .addArrayOfString(eventIds).addArrayOfInteger(attempts).addArrayOfString(errors)
+                        .addArrayOfLong(delays).addInteger(config.maxAttempts()))
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     Outcome outcome = new Outcome(0, 0, row.getLong("retried").intValue(),
@@ -243,10 +337,10 @@ public class PromotionRound {
         return byTime != 0 ? byTime > 0 : a.bronzeId() > b.bronzeId();
     }
 
-    private static Map<Long, Integer> attempts(List<Claimed> claimed) {
-        Map<Long, Integer> attempts = new HashMap<>();
-        claimed.forEach(c -> attempts.put(c.record().id(), c.attempts()));
-        return attempts;
+    private static Map<Long, WorkItem> items(List<Claimed> claimed) {
+        Map<Long, WorkItem> items = new HashMap<>();
+        claimed.forEach(c -> items.put(c.record().id(), c.item()));
+        return items;
     }
 
     private List<Claimed> claimed(RowSet<Row> rows) {

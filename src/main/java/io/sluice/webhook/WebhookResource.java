@@ -19,7 +19,7 @@ import jakarta.ws.rs.core.Response;
 
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
-import io.sluice.bronze.WebhookDeliveries;
+import io.sluice.bronze.DatabaseFailures;
 import io.sluice.bronze.WebhookDeliveries.Answer;
 import io.sluice.config.SluiceConfig;
 import io.sluice.error.Problems;
@@ -37,7 +37,6 @@ import io.sluice.ingest.IngestPipeline.Replayed;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.webhook.PartnerRegistry.Partner;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.pgclient.PgException;
 
 /** The HTTP door (SPEC.md section 4): authenticates a partner's signed request and hands its events on. */
 @Path("/v1/webhooks/{partner}")
@@ -49,18 +48,16 @@ public class WebhookResource {
 
     private final PartnerRegistry partners;
     private final IngestPipeline pipeline;
-    private final WebhookDeliveries deliveries;
     private final SluiceConfig config;
     private final SluiceMetrics metrics;
     private final Clock clock;
     private final RateLimits rateLimits;
     private final InFlightLimit inFlight;
 
-    public WebhookResource(PartnerRegistry partners, IngestPipeline pipeline, WebhookDeliveries deliveries,
-            SluiceConfig config, SluiceMetrics metrics, Clock clock, RateLimits rateLimits, InFlightLimit inFlight) {
+    public WebhookResource(PartnerRegistry partners, IngestPipeline pipeline, SluiceConfig config,
+            SluiceMetrics metrics, Clock clock, RateLimits rateLimits, InFlightLimit inFlight) {
         this.partners = partners;
         this.pipeline = pipeline;
-        this.deliveries = deliveries;
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
@@ -103,7 +100,11 @@ public class WebhookResource {
                 () -> saturated(partnerName));
     }
 
-    /** An unreadable body is answered without touching PostgreSQL (so also while it is down). */
+    /**
+     * An unreadable body is answered without touching PostgreSQL (so also while it is down). A readable one is landed
+     * at once: a redelivery is recognised by its webhook-id in the landing statement itself and answered as the first
+     * delivery was.
+     */
     private Uni<Response> decodeThenLand(String partner, String webhookId, HttpHeaders headers, byte[] body,
             Format format, Map<String, String> ceHeaders) {
         EventDecoder.Decoded decoded = pipeline.decode(body, format, ceHeaders);
@@ -113,10 +114,7 @@ public class WebhookResource {
         if (decoded instanceof TooLarge tooLarge) {
             return done(Problems.tooLarge(tooLarge.detail()));
         }
-        return deliveries.find(partner, webhookId)
-                .chain(earlier -> earlier.isPresent()
-                        ? Uni.createFrom().item(answer(earlier.get()))
-                        : land(partner, webhookId, headers, (Events) decoded))
+        return land(partner, webhookId, headers, (Events) decoded)
                 .onFailure().recoverWithItem(error -> notStored(partner, error));
     }
 
@@ -134,15 +132,16 @@ public class WebhookResource {
     }
 
     /**
-     * A failed bronze transaction stored nothing. PostgreSQL refusing a value (SQLSTATE class 22, data exception) is
-     * the sender's to fix, so 400; anything else (connection refused, pool exhausted, timeouts) is ours: 503.
+     * A landing that failed stored nothing, or is not known to have stored anything (a timeout): the partner retries.
+     * Values PostgreSQL refuses never get here (the pipeline rejects that one event); anything but a transient failure
+     * is a defect of ours, logged as such, and still answered 503, never 500.
      */
     private Response notStored(String partner, Throwable failure) {
-        if (failure instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("22")) {
-            Log.warnf("webhook from %s refused by PostgreSQL, answering 400: %s", partner, pg.getMessage());
-            return Problems.badRequest("the body holds a value PostgreSQL cannot store: " + pg.getMessage());
+        if (DatabaseFailures.isTransient(failure)) {
+            Log.warnf("webhook from %s not stored, answering 503: %s", partner, failure.toString());
+        } else {
+            Log.errorf(failure, "webhook from %s not stored (unexpected failure), answering 503", partner);
         }
-        Log.warnf("webhook from %s not stored, answering 503: %s", partner, failure.toString());
         metrics.webhookRefused(partner, "unavailable");
         return Problems.unavailable(config.webhook().retryAfterSeconds(),
                 "Events could not be stored right now; nothing was kept. Retry after the delay in Retry-After.");

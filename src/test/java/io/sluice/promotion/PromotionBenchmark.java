@@ -143,7 +143,7 @@ class PromotionBenchmark {
 
     private static void empty() {
         Db.execute("""
-                TRUNCATE bronze.events, bronze.promotion_queue, bronze.seen_events, bronze.quarantine,
+                TRUNCATE bronze.events, bronze.promotion_queue, bronze.promotion_batches, bronze.quarantine,
                          bronze.rejected_events, silver.events, silver.order_items, gold.fact_order_line,
                          gold.dim_product, gold.dim_customer, gold.dim_date, gold.daily_product_metrics,
                          gold.daily_revenue""");

@@ -57,7 +57,7 @@ class PromotionTest {
         String like = w.prefix + "%";
         assertThat(deliveries.size()).isGreaterThan(w.events.size() * 3 / 2);
         assertThat(Db.count("SELECT count(*) FROM silver.events WHERE event_id LIKE ?", like)).isEqualTo(3000);
-        assertThat(Db.count("SELECT count(*) FROM bronze.promotion_queue WHERE event_id LIKE ?", like)).isZero();
+        assertThat(Promotions.awaiting(like)).isZero();
         assertThat(Db.count("SELECT count(*) FROM bronze.quarantine WHERE event_id LIKE ?", like)).isZero();
         assertThat(Db.count("SELECT count(*) FROM silver.events WHERE event_id LIKE ? AND user_id LIKE '%-corrected'",
                 like)).isEqualTo(100);
@@ -99,8 +99,7 @@ class PromotionTest {
         Uni.combine().all().unis(promoter.drain(), promoter.drain()).discardItems()
                 .await().atMost(Duration.ofMinutes(2));
 
-        assertThat(Db.count("SELECT count(*) FROM bronze.promotion_queue WHERE event_id LIKE ?",
-                together.prefix + "%")).isZero();
+        assertThat(Promotions.awaiting(together.prefix + "%")).isZero();
         assertThat(Promotions.dump(together)).isEqualTo(Promotions.dump(alone));
         assertThat(Promotions.goldDifferences()).isEmpty();
     }
@@ -123,8 +122,7 @@ class PromotionTest {
                 Db.count("SELECT count(*) FROM bronze.events WHERE event_id LIKE ?", w.prefix + "%"));
         drain();
 
-        assertThat(Db.count("SELECT count(*) FROM bronze.promotion_queue WHERE event_id LIKE ?", w.prefix + "%"))
-                .isZero();
+        assertThat(Promotions.awaiting(w.prefix + "%")).isZero();
         assertThat(Promotions.dump(w)).isEqualTo(promoted);
         assertThat(Promotions.goldDifferences()).isEmpty();
     }

@@ -73,7 +73,8 @@ final class Promotions {
             String type = json.replaceFirst("(?s).*\"event_type\":\"([^\"]+)\".*", "$1");
             rows.add(new BronzeRow(eventId, type, "webhook", source, json, "{}", sha256(json), null, null, null));
         }
-        pool.withTransaction(connection -> bronze.land(connection, rows)).await().atMost(Duration.ofSeconds(30));
+        bronze.land(pool, List.of(new BronzeWriter.Request(rows, List.of(), java.util.Optional.empty())))
+                .await().atMost(Duration.ofSeconds(30));
     }
 
     private static String sha256(String text) {
@@ -83,6 +84,18 @@ final class Promotions {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Bronze rows of these events still waiting for promotion: with a work item of their own or in a landed batch
+     * not yet promoted.
+     */
+    static long awaiting(String eventIdLike) {
+        return Db.count("""
+                SELECT count(*) FROM bronze.events b WHERE b.event_id LIKE ?
+                   AND (EXISTS (SELECT 1 FROM bronze.promotion_queue q WHERE q.bronze_id = b.id)
+                        OR EXISTS (SELECT 1 FROM bronze.promotion_batches p WHERE p.batch_id = b.id / 65536))""",
+                eventIdLike);
     }
 
     /** The workload's rows in silver and gold, normalised (prefix and currency), by table; no surrogate keys. */
