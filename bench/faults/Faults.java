@@ -29,6 +29,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.crypto.Mac;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -87,6 +97,7 @@ public class Faults {
                 case "postgres-restart" -> postgresRestart();
                 case "retry-storm" -> retryStorm();
                 case "sigterm-rolling" -> sigtermRolling();
+                case "kafka-corpus" -> kafkaCorpus();
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             };
             rows.add(row);
@@ -194,6 +205,156 @@ public class Faults {
         a2.stop();
         b2.stop();
         return row;
+    }
+
+    /**
+     * A Kafka bad-input corpus interleaved with good records on every partition of a topic of its own: every good
+     * record lands in silver, every bad one is in the DLQ or rejected_events with a reason, every partition's
+     * committed offset reaches its end (no partition stops). Webhook load runs beside it.
+     */
+    static Row kafkaCorpus() throws Exception {
+        Database db = Database.shared();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String topic = "sluice.faults." + run;
+        String dlq = topic + ".dlq";
+        String group = "sluice-faults-" + run;
+        int partitions = 6;
+        run("dev/kafka-topic", List.of(topic, Integer.toString(partitions)));
+        run("dev/kafka-topic", List.of(dlq, Integer.toString(partitions)));
+        Sluice a = Sluice.start("corpus-a", basePort++, db, Map.of("MP_MESSAGING_INCOMING_EVENTS_ENABLED", "true",
+                "SLUICE_KAFKA_TOPICS", topic, "SLUICE_KAFKA_DLQ", dlq, "MP_MESSAGING_INCOMING_EVENTS_GROUP_ID", group));
+        Load load = Load.start(List.of(a), 1, false);
+        int perPartition = brief ? 34 : 60;
+        Set<String> good = ConcurrentHashMap.newKeySet();
+        int bad = 0;
+        Map<String, Object> config = Map.of("bootstrap.servers", KAFKA, "key.serializer", ByteArraySerializer.class,
+                "value.serializer", ByteArraySerializer.class, "acks", "all", "max.request.size", 4 << 20);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
+            for (int i = 0; i < perPartition; i++) {
+                for (int p = 0; p < partitions; p++) {
+                    String id = "fault-kafka-" + UUID.randomUUID();
+                    good.add(id);
+                    producer.send(new ProducerRecord<>(topic, p, utf8(id), utf8(event(id))));
+                    ProducerRecord<byte[], byte[]> poison = poison(topic, p, i * partitions + p);
+                    if (poison.value() != null && poison.value().length > 0 && poison.value()[0] == '!') {
+                        // a good event with binary / NUL headers: it must land like any other
+                        String other = "fault-kafka-" + UUID.randomUUID();
+                        good.add(other);
+                        poison = new ProducerRecord<>(topic, p, utf8(other), utf8(event(other)), poison.headers());
+                    } else {
+                        bad++;
+                    }
+                    producer.send(poison);
+                }
+            }
+            producer.flush();
+        }
+        log("produced " + good.size() + " good and " + bad + " bad records on " + partitions + " partitions");
+        Instant produced = Instant.now();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        boolean caughtUp = false;
+        while (System.nanoTime() < deadline && !(caughtUp = caughtUp(topic, group, partitions))) {
+            Thread.sleep(1000);
+        }
+        double consumed = Duration.between(produced, Instant.now()).toMillis() / 1000.0;
+        load.stop();
+        load.sent.addAll(good);
+        load.acknowledged.addAll(good);
+        Row row = reconcile("Kafka bad-input corpus (" + bad + " bad among " + good.size() + " good, " + partitions
+                + " partitions)", db, load, null, "");
+        long dead = countRecords(dlq);
+        long rejected = Long.parseLong(db.psql("SELECT count(*) FROM bronze.rejected_events WHERE source = '"
+                + topic + "' AND reason <> '';").strip());
+        a.stop();
+        String note = "every partition committed to its end: " + (caughtUp ? "yes" : "NO") + " (" + consumed
+                + " s); bad records accounted: " + (dead + rejected) + " of " + bad + " (DLQ " + dead
+                + ", rejected_events " + rejected + ")";
+        long unaccounted = Math.abs(bad - dead - rejected) + (caughtUp ? 0 : 1);
+        return new Row(row.scenario(), row.sent(), row.acknowledged(), row.inSilver(), row.duplicates(),
+                row.lost() + unaccounted, row.quarantined(), row.goldOk(), consumed, row.maxAnswerSeconds(),
+                row.otherAnswers(), note);
+    }
+
+    static final String KAFKA = env("SLUICE_KAFKA_HOST", "127.0.0.1") + ":" + env("SLUICE_KAFKA_PORT", "9092");
+
+    /** The i-th record of the bad corpus; a value starting with '!' marks a good event that only has odd headers. */
+    static ProducerRecord<byte[], byte[]> poison(String topic, int partition, int i) {
+        String id = "fault-bad-" + UUID.randomUUID();
+        byte[] value;
+        List<org.apache.kafka.common.header.Header> headers = new ArrayList<>();
+        switch (i % 14) {
+            case 0 -> value = utf8("not json at all");
+            case 1 -> value = new byte[]{'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'}; // invalid UTF-8
+            case 2 -> value = null; // tombstone
+            case 3 -> value = utf8("{\"event_id\":\"" + id + "\",\"event_type\":\"page_view\",\"pad\":\""
+                    + "x".repeat(200_000) + "\"}"); // beyond the event size limit
+            case 4 -> value = utf8("{\"specversion\":\"0.3\",\"id\":\"" + id
+                    + "\",\"type\":\"page_view\",\"source\":\"faults\"}"); // wrong CloudEvents version
+            case 5 -> value = utf8("{\"specversion\":\"1.0\",\"type\":\"page_view\"}"); // partial CloudEvent
+            case 6 -> value = utf8("[".repeat(100) + "]".repeat(100)); // deep nesting
+            case 7 -> value = utf8(event(id).replace("\"total\":25.98", "\"total\":1e400")); // beyond numeric
+            case 8 -> value = utf8("{\"event_id\":\"" + id + "\",\"event_type\":\"no_such_type\","
+                    + "\"occurred_at\":\"2026-11-20T10:00:00Z\"}"); // unknown type
+            case 9 -> value = utf8("{\"event_type\":\"page_view\",\"occurred_at\":\"2026-11-20T10:00:00Z\"}");
+            case 10 -> value = utf8("{\"event_id\":42,\"event_type\":\"page_view\"}"); // wrong type
+            case 11 -> value = utf8(""); // empty
+            case 12 -> {
+                value = utf8("!");
+                headers.add(new org.apache.kafka.common.header.internals.RecordHeader("__TypeId__",
+                        new byte[]{0, 0, 0, 3}));
+            }
+            default -> {
+                value = utf8("!");
+                headers.add(new org.apache.kafka.common.header.internals.RecordHeader("trace",
+                        new byte[]{(byte) 0xFF, (byte) 0xFE, 0, 1}));
+            }
+        }
+        return new ProducerRecord<>(topic, partition, utf8(id), value, headers);
+    }
+
+    static boolean caughtUp(String topic, String group, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA))) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+                List<TopicPartition> all = new ArrayList<>();
+                for (int p = 0; p < partitions; p++) {
+                    all.add(new TopicPartition(topic, p));
+                }
+                Map<TopicPartition, Long> ends = consumer.endOffsets(all);
+                return all.stream().allMatch(tp -> committed.get(tp) != null
+                        && committed.get(tp).offset() >= ends.get(tp));
+            }
+        }
+    }
+
+    static long countRecords(String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> all = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(all);
+            consumer.seekToBeginning(all);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(all);
+            long count = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline && all.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
+                    if (record.headers().lastHeader("dead-letter-reason") != null) {
+                        count++;
+                    }
+                }
+            }
+            return count;
+        }
+    }
+
+    static KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(Map.of("bootstrap.servers", KAFKA, "key.deserializer", ByteArrayDeserializer.class,
+                "value.deserializer", ByteArrayDeserializer.class, "enable.auto.commit", false));
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     static Sluice roll(Load load, Sluice old, String name, int port, Database db, List<String> exits)
@@ -525,6 +686,10 @@ public class Faults {
         }
 
         static Sluice start(String name, int port, Database db) throws Exception {
+            return start(name, port, db, Map.of());
+        }
+
+        static Sluice start(String name, int port, Database db, Map<String, String> extra) throws Exception {
             if (!Files.exists(JAR)) {
                 throw new IllegalStateException(JAR + " missing: ./mvnw -B -q package -DskipTests");
             }
@@ -543,6 +708,7 @@ public class Faults {
             env.put("SLUICE_SHUTDOWN_DELAY", "2s");
             env.put("MP_MESSAGING_INCOMING_EVENTS_ENABLED", "false");
             env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
+            env.putAll(extra);
             Path log = LOGS.resolve(name + ".log");
             Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
             Sluice sluice = new Sluice(process, port);
