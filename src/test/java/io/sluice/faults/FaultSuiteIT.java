@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fault suite's short form (bench/faults/run --short) on the packaged jar: kill -9 and restart, PostgreSQL hung
- * (SIGSTOP of the suite's own cluster) and restarted, a partner retry storm and a SIGTERM rolling restart of two
- * instances, each under signed-webhook load. The suite exits 0 only if, in every scenario, every acknowledged event
+ * (SIGSTOP of the suite's own cluster) and restarted, a partner retry storm, a SIGTERM rolling restart of two
+ * instances and a Kafka bad-input corpus (>= 200 bad records among good ones on every partition), each under
+ * signed-webhook load. The suite exits 0 only if, in every scenario, every acknowledged event
  * is in silver exactly once, nothing is lost or doubled, gold equals a fresh aggregation of silver, and no request
  * got an answer other than 202, 503 or 429.
  */
