@@ -26,6 +26,8 @@ public interface SluiceConfig {
 
     Privacy privacy();
 
+    Database database();
+
     interface Webhook {
 
         /** Accepted clock skew between the {@code webhook-timestamp} header and now, both ways. */
@@ -109,6 +111,24 @@ public interface SluiceConfig {
         @WithDefault("10s")
         Duration writeTimeout();
 
+        /**
+         * Quarantined events older than this are deleted by the maintenance (their bronze row is usually gone by
+         * then, so they could not be requeued anyway).
+         */
+        @WithDefault("P90D")
+        Duration quarantineRetention();
+
+        /**
+         * How long one maintenance step (a partition created or dropped) waits for its lock on bronze.events before
+         * giving up until the next run, so landing and claiming never queue behind it for longer.
+         */
+        @WithDefault("2s")
+        Duration maintenanceLockTimeout();
+
+        /** Rows deleted per retention statement: each batch is its own short transaction. */
+        @WithDefault("5000")
+        int retentionBatchSize();
+
         /** Group commit: concurrent requests and Kafka batches merged into one landing statement. */
         GroupCommit groupCommit();
     }
@@ -168,6 +188,13 @@ public interface SluiceConfig {
         @WithDefault("5m")
         Duration maxBackoff();
 
+        /**
+         * Longest wait for one promotion round (claim to commit). Past it the round counts as stalled (a log line and
+         * {@code sluice_database_stalls_total{operation="promotion"}}), the drain ends and the next sweep retries.
+         */
+        @WithDefault("120s")
+        Duration roundTimeout();
+
         /** Period at which the promotion lag gauge is refreshed from the work queue. */
         @WithDefault("5s")
         Duration lagRefresh();
@@ -177,5 +204,44 @@ public interface SluiceConfig {
 
         /** Key of the HMAC-SHA256 that pseudonymises personal data (context.ip, email) in silver and gold. */
         String hashKey();
+    }
+
+    /**
+     * Bounds on every wait for PostgreSQL (SPEC section 8). The session settings are sent in each connection's
+     * startup message, so they hold for every statement of the service's sessions; the others bound the client.
+     */
+    interface Database {
+
+        /** PostgreSQL {@code statement_timeout} of the service's sessions: no statement runs longer. */
+        @WithDefault("60s")
+        Duration statementTimeout();
+
+        /** PostgreSQL {@code lock_timeout}: no statement waits longer than this for a lock. */
+        @WithDefault("10s")
+        Duration lockTimeout();
+
+        /** PostgreSQL {@code idle_in_transaction_session_timeout}: a transaction left open by a stalled client ends. */
+        @WithDefault("60s")
+        Duration idleInTransactionTimeout();
+
+        /** TCP connect timeout of a new connection. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Longest wait for a pooled connection (all busy, or a new one not answering); then the request fails. */
+        @WithDefault("5s")
+        Duration acquireTimeout();
+
+        /** Most requests waiting for a pooled connection; one more fails at once. */
+        @WithDefault("256")
+        int maxWaitQueue();
+
+        /** TCP keepalive on every connection, so a peer that vanished (a frozen host) is noticed by the kernel. */
+        @WithDefault("true")
+        boolean tcpKeepAlive();
+
+        /** Longest wait of the readiness check's {@code SELECT 1}: a hung PostgreSQL makes readiness DOWN. */
+        @WithDefault("3s")
+        Duration healthTimeout();
     }
 }

@@ -1,8 +1,10 @@
 package io.sluice.health;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.regex.Matcher;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,13 +17,15 @@ import org.flywaydb.core.api.resource.LoadableResource;
 
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
+import io.sluice.config.SluiceConfig;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 
 /**
  * Readiness: the database schema is at the latest migration this build carries. The expected version comes from the
  * migration files Quarkus packaged (no database needed); the applied one is read from Flyway's schema history over
- * the reactive client, so the check never blocks the event loop and fails fast while PostgreSQL is away.
+ * the reactive client, so the check never blocks the event loop and fails fast while PostgreSQL is away or hung
+ * ({@code sluice.database.health-timeout}).
  */
 @Readiness
 @ApplicationScoped
@@ -33,9 +37,11 @@ public class MigrationsHealthCheck implements AsyncHealthCheck {
     private final Pool pool;
     private final MigrationVersion expected;
     private final String historyTable;
+    private final Duration timeout;
 
-    public MigrationsHealthCheck(Pool pool, Flyway flyway) {
+    public MigrationsHealthCheck(Pool pool, Flyway flyway, SluiceConfig config) {
         this.pool = pool;
+        this.timeout = config.database().healthTimeout();
         this.expected = latest(flyway.getConfiguration().getResourceProvider()
                 .getResources(flyway.getConfiguration().getSqlMigrationPrefix(),
                         flyway.getConfiguration().getSqlMigrationSuffixes()));
@@ -47,6 +53,7 @@ public class MigrationsHealthCheck implements AsyncHealthCheck {
     @Override
     public Uni<HealthCheckResponse> call() {
         return pool.query("SELECT version, success FROM " + historyTable + " WHERE version IS NOT NULL").execute()
+                .ifNoItem().after(timeout).failWith(TimeoutException::new)
                 .map(rows -> {
                     MigrationVersion applied = null;
                     int failed = 0;

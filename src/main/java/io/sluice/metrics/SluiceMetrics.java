@@ -40,6 +40,18 @@ public class SluiceMetrics {
     public static final String KAFKA_DEAD_LETTERS = "sluice.kafka.dead.letters";
     public static final String WEBHOOK_REFUSED = "sluice.webhook.refused";
     public static final String WEBHOOK_IN_FLIGHT = "sluice.webhook.in.flight";
+    /** Waits on PostgreSQL that hit their bound (a hung or locked database), by operation. */
+    public static final String DATABASE_STALLS = "sluice.database.stalls";
+    /** 1 while this instance reaches a Kafka broker, 0 while it does not (health group {@code kafka}). */
+    public static final String KAFKA_UP = "sluice.kafka.up";
+    /** Rows in bronze.events_default (a day without its partition); should always be 0. */
+    public static final String BRONZE_DEFAULT_ROWS = "sluice.bronze.default.rows";
+    /** Rows deleted by retention, by table. */
+    public static final String RETENTION_DELETED = "sluice.retention.deleted";
+    /** Maintenance steps that gave up on a lock (retried at the next run), by step. */
+    public static final String MAINTENANCE_LOCK_TIMEOUTS = "sluice.maintenance.lock.timeouts";
+    /** Webhook requests answered 503 while the instance drains for shutdown. */
+    public static final String DRAINING = "sluice.draining";
 
     private final MeterRegistry registry;
     private final Timer bronzeWrite;
@@ -47,6 +59,9 @@ public class SluiceMetrics {
     private final DistributionSummary bronzeBatch;
     private final AtomicLong promotionLagMillis = new AtomicLong();
     private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
+    private final AtomicLong kafkaUp = new AtomicLong(1);
+    private final AtomicLong bronzeDefaultRows = new AtomicLong();
+    private final AtomicLong draining = new AtomicLong();
 
     public SluiceMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -76,6 +91,53 @@ public class SluiceMetrics {
         for (String stage : new String[]{"bronze", "dead-letter"}) {
             kafkaRetries(stage);
         }
+        for (String operation : new String[]{"health", "promotion"}) {
+            databaseStalls(operation);
+        }
+        Gauge.builder(KAFKA_UP, kafkaUp, AtomicLong::get)
+                .description("1 while this instance reaches a Kafka broker, 0 while it does not")
+                .register(registry);
+        Gauge.builder(BRONZE_DEFAULT_ROWS, bronzeDefaultRows, AtomicLong::get)
+                .description("Rows in bronze.events_default (received on a day without its partition); should be 0")
+                .register(registry);
+        Gauge.builder(DRAINING, draining, AtomicLong::get)
+                .description("1 while this instance drains for shutdown (webhooks answer 503 with Retry-After)")
+                .register(registry);
+    }
+
+    /** A wait on PostgreSQL hit its bound: {@code operation} is health, promotion, maintenance... */
+    public void databaseStall(String operation) {
+        databaseStalls(operation).increment();
+    }
+
+    private Counter databaseStalls(String operation) {
+        return Counter.builder(DATABASE_STALLS)
+                .description("Waits on PostgreSQL that hit their bound (a hung or locked database), by operation")
+                .tag("operation", operation)
+                .register(registry);
+    }
+
+    public void kafkaUp(boolean up) {
+        kafkaUp.set(up ? 1 : 0);
+    }
+
+    public void bronzeDefaultRows(long rows) {
+        bronzeDefaultRows.set(rows);
+    }
+
+    public void draining() {
+        draining.set(1);
+    }
+
+    public void retentionDeleted(String table, long rows) {
+        Counter.builder(RETENTION_DELETED).description("Rows deleted by retention, by table")
+                .tag("table", table).register(registry).increment(rows);
+    }
+
+    public void maintenanceLockTimeout(String step) {
+        Counter.builder(MAINTENANCE_LOCK_TIMEOUTS)
+                .description("Maintenance steps that gave up waiting for a lock (retried at the next run), by step")
+                .tag("step", step).register(registry).increment();
     }
 
     public void received(Channel channel, String source, IngestResult result) {

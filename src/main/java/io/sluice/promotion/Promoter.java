@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,12 +13,14 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.sluice.bronze.BronzeWriter;
 import io.sluice.bronze.Landed;
+import io.sluice.config.DatabaseSessions;
 import io.sluice.config.SluiceConfig;
 import io.sluice.metrics.SluiceMetrics;
 import io.vertx.mutiny.core.Vertx;
@@ -49,9 +52,11 @@ public class Promoter {
     private final PgConnectOptions listenOptions;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean wanted = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile PgSubscriber subscriber;
 
     public Promoter(PromotionRound round, Pool pool, Vertx vertx, SluiceMetrics metrics, SluiceConfig config,
+            DatabaseSessions sessions,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") String username,
             @ConfigProperty(name = "quarkus.datasource.password") String password) {
@@ -60,8 +65,8 @@ public class Promoter {
         this.vertx = vertx;
         this.metrics = metrics;
         this.config = config.promotion();
-        this.listenOptions = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""))
-                .setUser(username).setPassword(password);
+        this.listenOptions = sessions.bound(PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""))
+                .setUser(username).setPassword(password));
     }
 
     void listen(@Observes StartupEvent started) {
@@ -90,7 +95,13 @@ public class Promoter {
                 });
     }
 
+    /** SIGTERM: no new drain starts; a round in flight commits or, cut off by the exit, rolls back. */
+    void draining(@Observes ShutdownDelayInitiatedEvent draining) {
+        stopping.set(true);
+    }
+
     void stop(@Observes ShutdownEvent stopping) {
+        this.stopping.set(true);
         if (subscriber != null) {
             subscriber.closeAndForget();
         }
@@ -117,7 +128,7 @@ public class Promoter {
 
     /** Starts a drain unless one is running; a wake-up during a drain makes it go round once more. */
     void wake() {
-        if (!config.enabled()) {
+        if (!config.enabled() || stopping.get()) {
             return;
         }
         wanted.set(true);
@@ -152,11 +163,26 @@ public class Promoter {
 
     /** One lane of a drain: rounds one after the other until one finds less than a full batch. */
     private Uni<Void> rounds() {
-        return round.run(List.of())
+        return bounded(round.run(List.of()))
                 .map(PromotionRound.Outcome::claimed)
                 .onFailure(BatchFailedException.class)
                 .recoverWithUni(failure -> isolate((BatchFailedException) failure))
                 .chain(claimed -> claimed >= config.batchSize() ? rounds() : Uni.createFrom().voidItem());
+    }
+
+    /**
+     * A round that PostgreSQL leaves unanswered (a hung server, a lock held elsewhere) ends the drain after
+     * {@code sluice.promotion.round-timeout} with a log line and a stall meter, so the promoter never waits forever;
+     * the next sweep starts again (the abandoned transaction commits or rolls back on its own, claims are SKIP LOCKED).
+     */
+    private <T> Uni<T> bounded(Uni<T> work) {
+        return work.ifNoItem().after(config.roundTimeout()).failWith(() -> {
+            metrics.databaseStall("promotion");
+            Log.warnf(
+                    "promotion round unanswered after %s (PostgreSQL hung or locked): drain ended, next sweep retries",
+                    config.roundTimeout());
+            return new TimeoutException("promotion round exceeded " + config.roundTimeout());
+        });
     }
 
     /** Splits a failed batch in halves, each promoted on its own, until the bad events fail alone. */
@@ -185,7 +211,7 @@ public class Promoter {
     }
 
     private Uni<Void> part(List<Long> ids) {
-        return round.run(List.copyOf(ids))
+        return bounded(round.run(List.copyOf(ids)))
                 .replaceWithVoid()
                 .onFailure(BatchFailedException.class)
                 .recoverWithUni(failure -> isolate((BatchFailedException) failure).replaceWithVoid());

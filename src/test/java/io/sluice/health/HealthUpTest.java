@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
 
-/** With the real PostgreSQL and Kafka running, readiness is UP and lists both. */
+/** With the real PostgreSQL and Kafka running, readiness (PostgreSQL, migrations) and the kafka group are UP. */
 @QuarkusTest
 class HealthUpTest {
 
@@ -18,7 +18,11 @@ class HealthUpTest {
                 .then()
                 .statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItems("Reactive PostgreSQL connections health check",
-                        "SmallRye Reactive Messaging - readiness check"));
+                .body("checks.name", hasItems(DatabaseHealthCheck.NAME, MigrationsHealthCheck.NAME));
+        given().when().get("/q/health/group/kafka")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.name", hasItems(KafkaHealthCheck.NAME));
     }
 }

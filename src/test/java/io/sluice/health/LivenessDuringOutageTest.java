@@ -24,7 +24,7 @@ import io.sluice.support.TcpProxy;
 @TestProfile(ProxiedDatabaseProfile.class)
 class LivenessDuringOutageTest {
 
-    private static final String POSTGRES_CHECK = "Reactive PostgreSQL connections health check";
+    private static final String POSTGRES_CHECK = DatabaseHealthCheck.NAME;
 
     @AfterEach
     void restore() throws IOException {

@@ -2,13 +2,18 @@ package io.sluice.health;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
 
-/** The three endpoints deploy/'s Deployment probes answer UP, and readiness lists all three dependencies. */
+/**
+ * The three endpoints deploy/'s Deployment probes answer UP; readiness lists PostgreSQL and the migrations (what
+ * stops webhook serving) and not the Kafka broker, whose state is in its own group.
+ */
 @QuarkusTest
 class ProbeEndpointsTest {
 
@@ -19,7 +24,9 @@ class ProbeEndpointsTest {
         }
         given().when().get("/q/health/ready")
                 .then()
-                .body("checks.name", hasItems("Reactive PostgreSQL connections health check",
-                        "SmallRye Reactive Messaging - readiness check", MigrationsHealthCheck.NAME));
+                .body("checks.name", hasItems(DatabaseHealthCheck.NAME, MigrationsHealthCheck.NAME))
+                .body("checks.name", not(hasItem(KafkaHealthCheck.NAME)));
+        given().when().get("/q/health/group/kafka")
+                .then().statusCode(200).body("checks.name", hasItem(KafkaHealthCheck.NAME));
     }
 }

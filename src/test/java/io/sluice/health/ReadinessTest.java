@@ -21,7 +21,7 @@ class ReadinessTest {
                 .statusCode(503)
                 .body("status", equalTo("DOWN"))
                 .body("checks.findAll { it.status == 'DOWN' }.name",
-                        hasItem("Reactive PostgreSQL connections health check"));
+                        hasItem(DatabaseHealthCheck.NAME));
     }
 
     @Test

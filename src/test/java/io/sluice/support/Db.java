@@ -65,6 +65,21 @@ public final class Db {
         }
     }
 
+    /** A connection as the schema owner (the migrations' role), for tests that need DDL. */
+    public static Connection connectAsOwner() throws SQLException {
+        return DriverManager.getConnection(url(), env("SLUICE_DB_OWNER", "sluice_owner"),
+                env("SLUICE_DB_OWNER_PASSWORD", "sluice_owner"));
+    }
+
+    /** Runs one statement as the schema owner. */
+    public static void executeAsOwner(String sql) {
+        try (Connection connection = connectAsOwner(); java.sql.Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static String env(String name, String fallback) {
         String value = System.getenv(name);
         return value == null || value.isBlank() ? fallback : value;

@@ -86,6 +86,23 @@ public final class SluiceProcess implements AutoCloseable {
         }
     }
 
+    /** Sends SIGTERM and waits (at most {@code limit}) for the exit: the time it took, or empty if still running. */
+    public java.util.Optional<Duration> terminate(Duration limit) throws InterruptedException {
+        long started = System.nanoTime();
+        process.destroy();
+        return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)
+                ? java.util.Optional.of(Duration.ofNanos(System.nanoTime() - started))
+                : java.util.Optional.empty();
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    public Path log() {
+        return log;
+    }
+
     @Override
     public void close() {
         process.destroy();

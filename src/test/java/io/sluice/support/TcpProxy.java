@@ -35,6 +35,8 @@ public final class TcpProxy implements AutoCloseable {
         void cut();
 
         void restore() throws IOException;
+
+        void hang();
     }
 
     private static TcpProxy postgres;
@@ -88,6 +90,18 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops forwarding bytes without closing anything: connections stay open and new ones are accepted, but nothing
+     * answers, like a frozen host or a SIGSTOPped server. {@link #restore()} resumes forwarding.
+     */
+    public void hang() {
+        try {
+            ManagementFactory.getPlatformMBeanServer().invoke(name, "hang", null, null);
+        } catch (JMException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Closes every relayed connection and stops listening: the target looks down. */
     public void cut() {
         try {
@@ -110,6 +124,7 @@ public final class TcpProxy implements AutoCloseable {
         private final int port;
         private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
         private volatile ServerSocket server;
+        private volatile boolean hung;
 
         Relay(String targetHost, int targetPort) throws IOException {
             this.targetHost = targetHost;
@@ -127,6 +142,7 @@ public final class TcpProxy implements AutoCloseable {
 
         @Override
         public synchronized void restore() throws IOException {
+            hung = false;
             if (server != null) {
                 return;
             }
@@ -137,6 +153,11 @@ public final class TcpProxy implements AutoCloseable {
             Thread acceptor = new Thread(() -> accept(socket), "tcp-proxy-accept-" + port);
             acceptor.setDaemon(true);
             acceptor.start();
+        }
+
+        @Override
+        public void hang() {
+            hung = true;
         }
 
         @Override
@@ -169,11 +190,16 @@ public final class TcpProxy implements AutoCloseable {
                 try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                     int n;
                     while ((n = in.read(buffer)) >= 0) {
+                        while (hung && !from.isClosed()) {
+                            Thread.sleep(20);
+                        }
                         out.write(buffer, 0, n);
                         out.flush();
                     }
                 } catch (IOException e) {
                     // one side closed
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 } finally {
                     closeQuietly(from);
                     closeQuietly(to);
