@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -34,7 +35,12 @@ import io.sluice.admin.AdminReads.RejectedFilter;
 import io.sluice.admin.AdminViews.Lineage;
 import io.sluice.admin.AdminViews.QuarantinedPage;
 import io.sluice.admin.AdminViews.RejectedPage;
+import io.sluice.admin.AdminViews.CursorMove;
 import io.sluice.admin.AdminViews.Requeued;
+import io.sluice.admin.AdminViews.Source;
+import io.sluice.admin.AdminViews.Sources;
+import io.sluice.bronze.PullSourceState;
+import io.sluice.bronze.PullSourceStore;
 import io.sluice.error.Problem;
 import io.sluice.error.Problems;
 import io.sluice.promotion.Replays;
@@ -55,7 +61,7 @@ public class AdminResource {
     static final String SCHEME = "admin-token";
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
-    private static final Set<String> CHANNELS = Set.of("webhook", "kafka");
+    private static final Set<String> CHANNELS = Set.of("webhook", "kafka", "pull", "file");
 
     /** A request the admin API refuses, answered as problem+json. */
     static final class Refused extends RuntimeException {
@@ -71,11 +77,52 @@ public class AdminResource {
     private final AdminReads reads;
     private final Replays replays;
     private final SecurityIdentity identity;
+    private final PullSourceStore sources;
 
-    public AdminResource(AdminReads reads, Replays replays, SecurityIdentity identity) {
+    public AdminResource(AdminReads reads, Replays replays, SecurityIdentity identity, PullSourceStore sources) {
         this.reads = reads;
         this.replays = replays;
         this.identity = identity;
+        this.sources = sources;
+    }
+
+    @GET
+    @Path("/sources")
+    @RolesAllowed({AdminRoles.READER, AdminRoles.OPERATOR})
+    @Operation(summary = "Pull sources", description = "Every pull source known to the database: its cursor, last "
+            + "successful page, last error, whether it is failing, and the events and pages pulled so far.")
+    @APIResponse(responseCode = "200", description = "The sources, by name", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Sources.class)))
+    public Uni<Sources> sources() {
+        audit("pull sources");
+        return sources.all().map(states -> new Sources(states.stream().map(AdminResource::view).toList()));
+    }
+
+    @POST
+    @Path("/sources/{name}/cursor")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(AdminRoles.OPERATOR)
+    @Operation(summary = "Move a pull source's cursor", description = "Rewinds or skips: the next page is pulled "
+            + "from this cursor (null: from the API's beginning). Clears the failing flag. Events pulled twice are "
+            + "duplicates that silver absorbs by event_id.")
+    @APIResponse(responseCode = "200", description = "The source after the move", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Source.class)))
+    @APIResponse(responseCode = "400", description = "No JSON body, or a cursor over 4096 characters", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No pull source of that name", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Source> moveCursor(@PathParam("name") String name, CursorMove move) {
+        if (move == null) {
+            throw badRequest("the body must be a JSON object such as {\"cursor\": \"abc\"}");
+        }
+        if (move.cursor() != null && move.cursor().length() > 4096) {
+            throw badRequest("cursor must be at most 4096 characters");
+        }
+        audit("cursor move of pull source " + name);
+        return sources.moveCursor(name, move.cursor())
+                .map(state -> view(state.orElseThrow(() -> new Refused(Problem.of("not-found", "Not found", 404,
+                        "There is no pull source named " + name + ".")))));
+    }
+
+    private static Source view(PullSourceState state) {
+        return new Source(state.name, state.cursor, state.cursorUpdatedAt, state.lastSuccessAt, state.lastError,
+                state.lastErrorAt, state.failing, state.events, state.pages);
     }
 
     @GET
@@ -117,7 +164,7 @@ public class AdminResource {
             @Parameter(description = "page size, 1 to 500 (default 50)") @QueryParam("limit") String limit,
             @Parameter(description = "next_cursor of the previous page") @QueryParam("cursor") String cursor) {
         if (channel != null && !CHANNELS.contains(channel)) {
-            throw badRequest("channel must be webhook or kafka");
+            throw badRequest("channel must be webhook, kafka, pull or file");
         }
         RejectedFilter filter = new RejectedFilter(Optional.ofNullable(source), Optional.ofNullable(channel),
                 Optional.ofNullable(reason), time("from", from), time("to", to));

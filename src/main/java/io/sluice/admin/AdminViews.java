@@ -79,4 +79,19 @@ public final class AdminViews {
     /** How many events a requeue or replay put back on the promotion queue. */
     public record Requeued(long requeued) {
     }
+
+    /** One pull source (bronze.pull_sources): where it is, when it last worked, what went wrong last. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Source(String name, @JsonInclude(JsonInclude.Include.ALWAYS) String cursor,
+            OffsetDateTime cursorUpdatedAt, @JsonInclude(JsonInclude.Include.ALWAYS) OffsetDateTime lastSuccessAt,
+            @JsonInclude(JsonInclude.Include.ALWAYS) String lastError, OffsetDateTime lastErrorAt, boolean failing,
+            long events, long pages) {
+    }
+
+    public record Sources(List<Source> items) {
+    }
+
+    /** The body of a cursor move: the cursor to pull from next (null or absent: the API's beginning). */
+    public record CursorMove(String cursor) {
+    }
 }

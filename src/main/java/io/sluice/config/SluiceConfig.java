@@ -27,6 +27,9 @@ public interface SluiceConfig {
     Privacy privacy();
 
     Database database();
+    Pull pull();
+
+    Backfill backfill();
 
     interface Webhook {
 
@@ -243,5 +246,94 @@ public interface SluiceConfig {
         /** Longest wait of the readiness check's {@code SELECT 1}: a hung PostgreSQL makes readiness DOWN. */
         @WithDefault("3s")
         Duration healthTimeout();
+    }
+
+    /** Paginated HTTP events APIs that Sluice polls (SPEC.md section 11, {@code channel = pull}). */
+    interface Pull {
+
+        /** Runs the pullers of this instance; several instances share the work through a row lock per source. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** First delay after a 429, a 5xx or a timeout; doubles per failure, with jitter, up to max-backoff. */
+        @WithDefault("1s")
+        Duration initialBackoff();
+
+        /** Longest delay between two attempts of a failing source (also the retry period of a 4xx-failing one). */
+        @WithDefault("5m")
+        Duration maxBackoff();
+
+        /** Period at which the per-source gauges (last success, cursor age, failing) are refreshed from the table. */
+        @WithDefault("10s")
+        Duration statusRefresh();
+
+        /** Pull sources by name; the name is the {@code source} of their events in bronze. */
+        Map<String, PullSource> sources();
+    }
+
+    interface PullSource {
+
+        /** The events endpoint, e.g. {@code https://api.example.com/v1/events}. */
+        String url();
+
+        /** Wait between two runs when the source is caught up (no next page). */
+        @WithDefault("30s")
+        Duration interval();
+
+        /** Events asked for per page, sent as the {@code limit-param} query parameter. */
+        @WithDefault("500")
+        int pageSize();
+
+        /** Name of the query parameter that carries the page size. */
+        @WithDefault("limit")
+        String limitParam();
+
+        /** Name of the query parameter that carries the cursor. */
+        @WithDefault("cursor")
+        String cursorParam();
+
+        /** JSON pointer to the array of events in a page (native events or structured CloudEvents). */
+        @WithDefault("/data")
+        String itemsPointer();
+
+        /**
+         * JSON pointer to the next cursor in a page; a {@code Link: <url>; rel="next"} header is followed too (the
+         * URL then is the cursor).
+         */
+        @WithDefault("/next_cursor")
+        String nextCursorPointer();
+
+        /** Cursor of the very first request; absent means the API's beginning (no cursor parameter). */
+        Optional<String> startCursor();
+
+        /** Request headers, e.g. {@code headers.Authorization=Bearer ${PARTNER_API_TOKEN}} (from the environment). */
+        Map<String, String> headers();
+
+        /** Longest wait for the TCP (and TLS) connection. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Longest wait for a whole page once the request is sent. */
+        @WithDefault("30s")
+        Duration readTimeout();
+    }
+
+    /** Uploads of historical events from NDJSON or CSV files (SPEC.md section 11, {@code channel = file}). */
+    interface Backfill {
+
+        /** Accepted lines per COPY chunk (one bronze batch, one transaction); at most 65536. */
+        @WithDefault("10000")
+        int chunkLines();
+
+        /**
+         * Most backfill chunks waiting for promotion before the next chunk is landed: a backfill then never puts more
+         * than this many batches ahead of live traffic in the promotion queue. 0 switches the brake off.
+         */
+        @WithDefault("4")
+        int maxPendingChunks();
+
+        /** Largest accepted line, in bytes; a longer line is rejected alone (its bytes are skipped, not buffered). */
+        @WithDefault("1048576")
+        int maxLineBytes();
     }
 }

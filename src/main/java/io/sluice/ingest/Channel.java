@@ -3,7 +3,7 @@ package io.sluice.ingest;
 /** The door an event came in by, as recorded in bronze's {@code channel} column. */
 public enum Channel {
 
-    WEBHOOK("webhook"), KAFKA("kafka");
+    WEBHOOK("webhook"), KAFKA("kafka"), PULL("pull"), FILE("file");
 
     private final String column;
 

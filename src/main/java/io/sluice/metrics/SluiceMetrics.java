@@ -52,6 +52,16 @@ public class SluiceMetrics {
     public static final String MAINTENANCE_LOCK_TIMEOUTS = "sluice.maintenance.lock.timeouts";
     /** Webhook requests answered 503 while the instance drains for shutdown. */
     public static final String DRAINING = "sluice.draining";
+    /** Pages requested from pull sources, by source and outcome (ok, caught_up, retried, failed, malformed). */
+    public static final String PULL_PAGES = "sluice.pull.pages";
+    /** Unix time of a pull source's last successful page (all instances report the table's value). */
+    public static final String PULL_LAST_SUCCESS = "sluice.pull.last.success";
+    /** Seconds since a pull source's cursor last moved. */
+    public static final String PULL_CURSOR_AGE = "sluice.pull.cursor.age";
+    /** 1 while a pull source's last attempt failed (4xx, or retries exhausted into an error), else 0. */
+    public static final String PULL_FAILING = "sluice.pull.failing";
+    /** Backfill lines by outcome (accepted, rejected), by source. */
+    public static final String BACKFILL_LINES = "sluice.backfill.lines";
 
     private final MeterRegistry registry;
     private final Timer bronzeWrite;
@@ -239,6 +249,42 @@ public class SluiceMetrics {
 
     public void deadLetter() {
         registry.counter(KAFKA_DEAD_LETTERS).increment();
+    }
+
+    /** One page request of a pull source: ok, caught_up, retried (429/5xx/timeout), failed (4xx), malformed. */
+    public void pullPage(String source, String outcome) {
+        Counter.builder(PULL_PAGES)
+                .description("Pages requested from pull sources, by source and outcome")
+                .tags("source", source, "outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    /** Registers the per-source pull gauges once; their values are read from the given holders. */
+    public void pullSource(String source, Supplier<Number> lastSuccessEpochSeconds, Supplier<Number> cursorAgeSeconds,
+            Supplier<Number> failing) {
+        Gauge.builder(PULL_LAST_SUCCESS, lastSuccessEpochSeconds)
+                .description("Unix time of the pull source's last successful page (0: never)")
+                .baseUnit("seconds").tag("source", source).strongReference(true).register(registry);
+        Gauge.builder(PULL_CURSOR_AGE, cursorAgeSeconds)
+                .description("Seconds since the pull source's cursor last moved")
+                .baseUnit("seconds").tag("source", source).strongReference(true).register(registry);
+        Gauge.builder(PULL_FAILING, failing)
+                .description("1 while the pull source's last attempt failed, else 0")
+                .tag("source", source).strongReference(true).register(registry);
+        for (String outcome : new String[]{"ok", "caught_up", "retried", "failed", "malformed"}) {
+            Counter.builder(PULL_PAGES).description("Pages requested from pull sources, by source and outcome")
+                    .tags("source", source, "outcome", outcome).register(registry);
+        }
+    }
+
+    /** Lines of a backfill chunk, by outcome: accepted (landed in bronze) or rejected. */
+    public void backfillLines(String source, String outcome, long count) {
+        Counter.builder(BACKFILL_LINES)
+                .description("Backfill lines by source and outcome (accepted, rejected)")
+                .tags("source", source, "outcome", outcome)
+                .register(registry)
+                .increment(count);
     }
 
     public MeterRegistry registry() {

@@ -1,0 +1,250 @@
+package io.sluice.backfill;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.logging.Log;
+import io.sluice.bronze.BronzeCopy;
+import io.sluice.bronze.BronzeCopy.Progress;
+import io.sluice.bronze.BronzeCopy.RejectedLine;
+import io.sluice.bronze.BronzeCopy.Row;
+import io.sluice.config.SluiceConfig;
+import io.sluice.event.EventDecoder;
+import io.sluice.event.EventDecoder.DecodedEvent;
+import io.sluice.event.EventValidator;
+import io.sluice.event.Violation;
+import io.sluice.metrics.SluiceMetrics;
+
+/**
+ * Reads a backfill file line by line (blocking, on a worker thread), decodes and validates each line with the
+ * decoder and validator every door uses, and lands chunks of accepted lines by COPY with the rejected ones beside
+ * them ({@link BronzeCopy}). Before each chunk it waits while {@code max-pending-chunks} of its earlier chunks still
+ * wait for promotion, so live traffic never queues behind more than that much backfill.
+ */
+@ApplicationScoped
+public class BackfillRunner {
+
+    /** How a file is framed. */
+    public enum Format {
+
+        NDJSON("ndjson"), CSV("csv");
+
+        final String column;
+
+        Format(String column) {
+            this.column = column;
+        }
+
+        public String column() {
+            return column;
+        }
+    }
+
+    private static final long BRAKE_POLL_MILLIS = 100;
+
+    private final EventDecoder decoder;
+    private final EventValidator validator;
+    private final BronzeCopy copy;
+    private final ObjectMapper mapper;
+    private final SluiceMetrics metrics;
+    private final SluiceConfig.Backfill config;
+
+    public BackfillRunner(EventDecoder decoder, EventValidator validator, BronzeCopy copy, ObjectMapper mapper,
+            SluiceMetrics metrics, SluiceConfig config) {
+        this.decoder = decoder;
+        this.validator = validator;
+        this.copy = copy;
+        this.mapper = mapper;
+        this.metrics = metrics;
+        this.config = config.backfill();
+    }
+
+    /**
+     * Runs a job to the end of its file. {@code from} is what earlier runs committed (zero for a new job): its lines
+     * are read again and skipped. Throws when the file or the database fails; what was committed stays.
+     */
+    public Progress run(long jobId, String source, Format format, CountingInputStream body, InputStream decoded,
+            Progress from) throws IOException, SQLException, InterruptedException {
+        int chunkLines = Math.min(Math.max(config.chunkLines(), 1), BronzeCopy.MAX_CHUNK_ROWS);
+        LineSource lines = format == Format.CSV
+                ? new CsvLines(decoded, config.maxLineBytes())
+                : new NdjsonLines(decoded, config.maxLineBytes());
+        Chunk chunk = new Chunk(from);
+        List<Long> pending = new ArrayList<>();
+        try (BronzeCopy.Writer writer = copy.open(jobId)) {
+            Line line;
+            while ((line = lines.next()) != null) {
+                if (line.number() <= from.lines()) {
+                    continue;
+                }
+                take(jobId, source, line, chunk);
+                if (chunk.rows.size() >= chunkLines || chunk.rejects.size() >= chunkLines) {
+                    flush(writer, source, chunk, body.count(), pending);
+                }
+            }
+            chunk.lastLine = Math.max(chunk.lastLine, lastLine(lines));
+            flush(writer, source, chunk, body.count(), pending);
+            return chunk.progress(body.count());
+        }
+    }
+
+    private static long lastLine(LineSource lines) {
+        return lines instanceof NdjsonLines ndjson ? ndjson.lines() : 0;
+    }
+
+    private void take(long jobId, String source, Line line, Chunk chunk) {
+        chunk.lastLine = line.number();
+        String headers = "{\"backfill_job\":\"" + jobId + "\",\"line\":\"" + line.number() + "\"}";
+        if (line.json() == null) {
+            chunk.reject(new RejectedLine(null, null, source, null, headers,
+                    json(List.of(new Violation("$", line.problem()))), "malformed"));
+            return;
+        }
+        EventDecoder.Decoded decoded = decoder.decode(line.json(), EventDecoder.Format.NATIVE, java.util.Map.of());
+        if (decoded instanceof EventDecoder.Unreadable unreadable) {
+            chunk.reject(new RejectedLine(null, null, source, null, headers,
+                    json(List.of(new Violation("$", unreadable.detail()))), "malformed"));
+            return;
+        }
+        if (decoded instanceof EventDecoder.TooLarge tooLarge) {
+            chunk.reject(new RejectedLine(null, null, source, null, headers,
+                    json(List.of(new Violation("$", tooLarge.detail()))), "malformed"));
+            return;
+        }
+        List<DecodedEvent> events = ((EventDecoder.Events) decoded).events();
+        if (events.size() != 1 || line.json()[firstNonBlank(line.json())] == '[') {
+            chunk.reject(new RejectedLine(null, null, source, null, headers,
+                    json(List.of(new Violation("$", "a line must be one JSON object (one event)"))), "malformed"));
+            return;
+        }
+        DecodedEvent event = events.get(0);
+        List<Violation> violations = event.problem().map(List::of)
+                .orElseGet(() -> validator.validate(event.canonical()));
+        if (!violations.isEmpty()) {
+            String reason = event.problem().isPresent()
+                    ? (event.payload() == null ? "unstorable" : "malformed")
+                    : "invalid";
+            String payload = event.payload() == null ? null : new String(event.payloadJson(), StandardCharsets.UTF_8);
+            chunk.reject(new RejectedLine(truncate(event.eventId()), truncate(event.eventType()), source, payload,
+                    headers, json(violations), reason));
+            return;
+        }
+        String hash = sha256(event.payloadJson());
+        if (!chunk.keys.add(event.eventId() + ":" + hash)) {
+            chunk.duplicates++;
+            return;
+        }
+        chunk.rows.add(new Row(event.eventId(), event.eventType(), source,
+                new String(event.payloadJson(), StandardCharsets.UTF_8), headers, hash));
+    }
+
+    private void flush(BronzeCopy.Writer writer, String source, Chunk chunk, long bytes, List<Long> pending)
+            throws SQLException, InterruptedException {
+        if (!chunk.rows.isEmpty()) {
+            brake(writer, pending);
+        }
+        Progress progress = chunk.progress(bytes);
+        long batchId = writer.land(chunk.rows, chunk.rejects, progress);
+        if (batchId >= 0) {
+            pending.add(batchId);
+        }
+        metrics.backfillLines(source, "accepted", chunk.rows.size());
+        metrics.backfillLines(source, "rejected", chunk.rejects.size());
+        Log.debugf("backfill of %s: chunk landed, %d lines so far", source, progress.lines());
+        chunk.committed(progress);
+    }
+
+    /** Waits while too many of this job's chunks are still waiting for promotion. */
+    private void brake(BronzeCopy.Writer writer, List<Long> pending) throws SQLException, InterruptedException {
+        int max = config.maxPendingChunks();
+        if (max <= 0 || pending.size() < max) {
+            return;
+        }
+        while (true) {
+            List<Long> still = writer.pending(pending);
+            pending.retainAll(still);
+            if (pending.size() < max) {
+                return;
+            }
+            Thread.sleep(BRAKE_POLL_MILLIS);
+        }
+    }
+
+    private String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("could not write JSON", e);
+        }
+    }
+
+    private static int firstNonBlank(byte[] json) {
+        for (int i = 0; i < json.length; i++) {
+            if (json[i] != ' ' && json[i] != '\t') {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private static String truncate(String value) {
+        return value == null || value.length() <= 256 ? value : value.substring(0, 256);
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** The lines read since the last commit, and the totals at that commit. */
+    private static final class Chunk {
+
+        final List<Row> rows = new ArrayList<>();
+        final List<RejectedLine> rejects = new ArrayList<>();
+        final Set<String> keys = new HashSet<>();
+        long accepted;
+        long duplicates;
+        long rejected;
+        long lastLine;
+
+        Chunk(Progress from) {
+            accepted = from.accepted();
+            duplicates = from.duplicates();
+            rejected = from.rejected();
+            lastLine = from.lines();
+        }
+
+        void reject(RejectedLine line) {
+            rejects.add(line);
+        }
+
+        Progress progress(long bytes) {
+            return new Progress(lastLine, accepted + rows.size(), duplicates, rejected + rejects.size(), bytes);
+        }
+
+        void committed(Progress progress) {
+            accepted = progress.accepted();
+            rejected = progress.rejected();
+            rows.clear();
+            rejects.clear();
+            keys.clear();
+        }
+    }
+}
