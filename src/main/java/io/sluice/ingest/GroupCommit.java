@@ -100,14 +100,27 @@ public class GroupCommit {
      * been claimed before (nothing of it stored); fails when it is not known to be stored.
      */
     public Uni<Boolean> land(Request request) {
-        return Uni.createFrom().emitter(emitter -> {
+        Uni<Boolean> landing = Uni.createFrom().emitter(emitter -> {
             Pending pending = new Pending(request, Vertx.currentContext(), emitter, System.nanoTime());
+            emitter.onTermination(() -> forget(pending));
             synchronized (this) {
                 waiting.add(pending);
                 waitingEvents += pending.size();
             }
             drain();
         });
+        // the bound covers the wait for a free statement too: behind statements that hang, a request is not kept
+        return landing.ifNoItem().after(writeTimeout)
+                .failWith(() -> new TimeoutException("bronze landing did not finish within " + writeTimeout));
+    }
+
+    /** A request that timed out while still waiting is not written any more. */
+    private void forget(Pending pending) {
+        synchronized (this) {
+            if (waiting.remove(pending)) {
+                waitingEvents -= pending.size();
+            }
+        }
     }
 
     private void drain() {

@@ -3,6 +3,7 @@ package io.sluice.ingest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -30,6 +32,7 @@ import io.sluice.bronze.DatabaseFailures;
 import io.sluice.bronze.RejectedRow;
 import io.sluice.bronze.WebhookDeliveries;
 import io.sluice.bronze.WebhookDeliveries.Answer;
+import io.sluice.config.SluiceConfig;
 import io.sluice.event.EventDecoder;
 import io.sluice.event.EventDecoder.DecodedEvent;
 import io.sluice.event.EventValidator;
@@ -71,9 +74,10 @@ public class IngestPipeline {
     private final Pool pool;
     private final ObjectMapper mapper;
     private final SluiceMetrics metrics;
+    private final Duration writeTimeout;
 
     public IngestPipeline(EventDecoder decoder, EventValidator validator, BronzeWriter bronze, GroupCommit groupCommit,
-            WebhookDeliveries deliveries, Pool pool, ObjectMapper mapper, SluiceMetrics metrics) {
+            WebhookDeliveries deliveries, Pool pool, ObjectMapper mapper, SluiceMetrics metrics, SluiceConfig config) {
         this.decoder = decoder;
         this.validator = validator;
         this.bronze = bronze;
@@ -82,6 +86,7 @@ public class IngestPipeline {
         this.pool = pool;
         this.mapper = mapper;
         this.metrics = metrics;
+        this.writeTimeout = config.bronze().writeTimeout();
     }
 
     public EventDecoder.Decoded decode(byte[] body, EventDecoder.Format format, Map<String, String> ceHeaders) {
@@ -166,6 +171,8 @@ public class IngestPipeline {
 
     private Uni<Outcome> replay(DeliveryKey key) {
         return deliveries.find(key.partner(), key.webhookId())
+                .ifNoItem().after(writeTimeout)
+                .failWith(() -> new TimeoutException("the stored answer was not read within " + writeTimeout))
                 .map(answer -> new Replayed(answer.orElseThrow(
                         () -> new IllegalStateException("webhook delivery claimed but not answered"))));
     }
