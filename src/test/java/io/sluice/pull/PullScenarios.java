@@ -84,7 +84,7 @@ final class PullScenarios {
                 : Answer.json(page(null, event(id("flaky", 1)))));
         AtomicInteger slow = new AtomicInteger();
         api.on(source("t-slow"), request -> slow.getAndIncrement() == 0
-                ? Answer.json(page(null, event(id("slow", 0)))).delayed(5000)
+                ? Answer.json(page(null, event(id("slow", 0)))).delayed(8000)
                 : Answer.json(page(null, event(id("slow", 1)))));
         AtomicInteger malformed = new AtomicInteger();
         api.on(source("t-malformed"), request -> {
