@@ -33,6 +33,9 @@ import javax.crypto.spec.SecretKeySpec;
  * java WebhookBench.java load URL SECRET REQUESTS CONCURRENCY BATCH   -> closed loop, max events/s and latencies
  * java WebhookBench.java paced URL SECRET EVENTS_PER_S SECONDS BATCH  -> open loop at a fixed rate, latencies
  * java WebhookBench.java copyfile FILE ROWS                           -> COPY text file of bronze-shaped rows
+ * java WebhookBench.java presign FILE SECRET REQUESTS BATCH            -> pre-signed requests for wrk (presigned.lua):
+ *                                                                         webhook-id TAB timestamp TAB signature TAB body
+ * java WebhookBench.java kafka FILE RECORDS                            -> key TAB value lines for kcat -K TAB
  * </pre>
  */
 public class WebhookBench {
@@ -47,6 +50,9 @@ public class WebhookBench {
             case "paced" -> paced(URI.create(args[1]), key(args[2]), Integer.parseInt(args[3]),
                     Integer.parseInt(args[4]), Integer.parseInt(args[5]));
             case "copyfile" -> copyFile(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "presign" -> presign(Path.of(args[1]), key(args[2]), Integer.parseInt(args[3]),
+                    Integer.parseInt(args[4]));
+            case "kafka" -> kafkaFile(Path.of(args[1]), Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
         System.exit(0); // the HTTP client's threads would keep the JVM alive
@@ -180,6 +186,40 @@ public class WebhookBench {
 
     static byte[] key(String secret) {
         return Base64.getDecoder().decode(secret.startsWith("whsec_") ? secret.substring(6) : secret);
+    }
+
+    /**
+     * Requests signed now (valid for the 300 s tolerance), each with a fresh webhook-id and fresh events, so that a
+     * replaying client (wrk) sends real bronze writes and spends nothing on signing.
+     */
+    static void presign(Path file, byte[] key, int requests, int batch) throws Exception {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            String ts = Long.toString(System.currentTimeMillis() / 1000);
+            for (int r = 0; r < requests; r++) {
+                StringBuilder body = new StringBuilder(batch * 600);
+                if (batch > 1) {
+                    body.append('[');
+                }
+                for (int i = 0; i < batch; i++) {
+                    body.append(i == 0 ? "" : ",").append(event());
+                }
+                if (batch > 1) {
+                    body.append(']');
+                }
+                byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+                String id = "msg_" + UUID.randomUUID();
+                out.write(id + "\t" + ts + "\tv1," + sign(key, id + "." + ts + ".", bytes) + "\t" + body + "\n");
+            }
+        }
+    }
+
+    /** Kafka records (key TAB value), the same events as the webhook phases, for kcat -K TAB. */
+    static void kafkaFile(Path file, int records) throws Exception {
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (int i = 0; i < records; i++) {
+                out.write("user-" + (i % 5000) + "\t" + event() + "\n");
+            }
+        }
     }
 
     /** Rows for COPY bench.bronze_copy (event_id, event_type, channel, source, payload, headers, payload_hash). */

@@ -10,6 +10,8 @@ import jakarta.validation.TraversableResolver;
 import jakarta.validation.Validator;
 import jakarta.validation.ValidatorFactory;
 
+import org.hibernate.validator.HibernateValidatorFactory;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sluice.event.EventDecoder;
@@ -40,7 +42,10 @@ public class Producers {
     @Produces
     @ApplicationScoped
     EventValidator eventValidator(ObjectMapper mapper, ValidatorFactory validators, Clock clock, SluiceConfig config) {
-        Validator validator = validators.usingContext().traversableResolver(TRAVERSE_ALL).getValidator();
+        Validator validator = validators.unwrap(HibernateValidatorFactory.class).usingContext()
+                .traversableResolver(TRAVERSE_ALL)
+                .enableTraversableResolverResultCache(false) // caching "true" costs more than answering it
+                .getValidator();
         return new EventValidator(mapper, validator, clock, config.limits().maxFutureSkew());
     }
 

@@ -88,12 +88,13 @@ public class EventConsumer {
         List<DeadLetters.DeadLetter> dead = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             metrics.kafkaConsumed(record.topic());
-            EventDecoder.Decoded decoded = reader.read(record);
+            Map<String, String> headers = reader.headers(record);
+            EventDecoder.Decoded decoded = reader.read(record, headers);
             if (decoded instanceof Events read) {
                 List<io.sluice.ingest.Incoming> topicEvents = events.computeIfAbsent(record.topic(),
                         topic -> new ArrayList<>());
                 read.events().forEach(event -> topicEvents.add(io.sluice.ingest.Incoming.kafka(record.topic(),
-                        record.partition(), record.offset(), event, reader.headers(record))));
+                        record.partition(), record.offset(), event, headers)));
             } else {
                 dead.add(new DeadLetters.DeadLetter(record, RecordReader.reason(decoded)));
             }

@@ -54,7 +54,11 @@ public class RecordReader {
 
     /** The events of a record, or why it cannot be read ({@link EventDecoder.Unreadable}). */
     public EventDecoder.Decoded read(ConsumerRecord<byte[], byte[]> record) {
-        Map<String, String> headers = headers(record);
+        return read(record, headers(record));
+    }
+
+    /** The same, given the record's {@link #headers} already read. */
+    public EventDecoder.Decoded read(ConsumerRecord<byte[], byte[]> record, Map<String, String> headers) {
         Map<String, String> attributes = new TreeMap<>();
         headers.forEach((key, value) -> {
             if (key.startsWith(CloudEvents.HEADER_PREFIX) && !value.startsWith(BINARY_PREFIX)) {

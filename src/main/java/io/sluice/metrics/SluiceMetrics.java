@@ -1,6 +1,9 @@
 package io.sluice.metrics;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -43,6 +46,7 @@ public class SluiceMetrics {
     private final Timer promotionLatency;
     private final DistributionSummary bronzeBatch;
     private final AtomicLong promotionLagMillis = new AtomicLong();
+    private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
     public SluiceMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -81,11 +85,20 @@ public class SluiceMetrics {
     }
 
     private void received(Channel channel, String source, String outcome, int count) {
-        Counter.builder(EVENTS_RECEIVED)
+        if (count == 0 && counters.containsKey(List.of(EVENTS_RECEIVED, channel.column(), source, outcome))) {
+            return;
+        }
+        counter(List.of(EVENTS_RECEIVED, channel.column(), source, outcome), () -> Counter.builder(EVENTS_RECEIVED)
                 .description("Events received, by channel, source (partner or topic) and outcome")
                 .tags("channel", channel.column(), "source", source, "outcome", outcome)
-                .register(registry)
+                .register(registry))
                 .increment(count);
+    }
+
+    /** A counter by its name and tag values, built once (the hot paths count per request and per record). */
+    private Counter counter(List<String> key, Supplier<Counter> build) {
+        Counter counter = counters.get(key);
+        return counter != null ? counter : counters.computeIfAbsent(key, k -> build.get());
     }
 
     public void bronzeWrite(long nanos) {
@@ -143,10 +156,10 @@ public class SluiceMetrics {
     }
 
     public void kafkaConsumed(String topic) {
-        Counter.builder(KAFKA_RECORDS_CONSUMED)
+        counter(List.of(KAFKA_RECORDS_CONSUMED, topic), () -> Counter.builder(KAFKA_RECORDS_CONSUMED)
                 .description("Kafka records read from the input topics, by topic")
                 .tag("topic", topic)
-                .register(registry)
+                .register(registry))
                 .increment();
     }
 

@@ -1,0 +1,98 @@
+# shellcheck shell=bash
+# bench/lib.sh — helpers the benchmarks share: throwaway databases, the packaged Sluice, CPU accounting from /proc,
+# the same-run COPY baseline. Sourced by bench/run (and the per-path scripts).
+source "$(dirname "${BASH_SOURCE[0]}")/../dev/lib.sh"
+cd "$SLUICE_ROOT"
+
+BENCH_JAVA="java -cp bench/webhook bench/webhook/WebhookBench.java"
+CLK_TCK=$(getconf CLK_TCK)
+# The container's JVM options (src/main/docker/Dockerfile.jvm and deploy/base/configmap.yaml: a 256 MiB heap of a
+# 768 MiB limit, the serial collector, 512 KiB thread stacks): the benchmark measures what ships.
+: "${SLUICE_BENCH_JAVA_OPTS:=-Xmx256m -XX:+UseSerialGC -Xss512k}"
+BENCH_SECRET="whsec_$(printf 'bench-only-secret-%s' "$RANDOM$RANDOM" | base64 | tr -d '\n')"
+
+psql_as_service() {
+  PGPASSWORD="$SLUICE_DB_PASSWORD" psql -X -q -t -A -v ON_ERROR_STOP=1 -h "$SLUICE_DB_HOST" -p "$SLUICE_DB_PORT" \
+    -U "$SLUICE_DB_USER" "$@"
+}
+
+# A new empty database owned by the service role (which then migrates it itself).
+fresh_db() {
+  pg_super -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1 OWNER $SLUICE_DB_USER" >/dev/null
+}
+
+# CPU time of one process and its reaped children, in clock ticks (utime + stime + cutime + cstime).
+proc_ticks() {
+  awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# CPU time of the whole PostgreSQL cluster on $SLUICE_DB_PORT: the postmaster (its reaped children included) and
+# every live child process (backends, WAL writer, checkpointer ...), in clock ticks.
+pg_ticks() {
+  local pm total=0 child
+  [ -n "${PG_POSTMASTER:-}" ] || PG_POSTMASTER=$(head -1 "$(pg_super -d postgres -tAc 'show data_directory')/postmaster.pid")
+  pm=$PG_POSTMASTER
+  total=$(proc_ticks "$pm")
+  for child in $(pgrep -P "$pm"); do total=$(( total + $(proc_ticks "$child") )); done
+  echo "$total"
+}
+
+# Microseconds of CPU per event from two tick readings.
+us_per_event() { python3 -c "print(round(($2 - $1) * 1e6 / $CLK_TCK / max(1, $3), 1))"; }
+
+rss_mib() { echo $(( $(ps -o rss= -p "$1" | tr -d ' ') / 1024 )); }
+
+# Starts the packaged Sluice on database $1, HTTP port $2, with extra environment assignments after; sets SLUICE_PID.
+sluice_start() {
+  local db=$1 port=$2; shift 2
+  [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests -Dformatter.skip
+  # shellcheck disable=SC2086  # the JVM options are several words
+  env QUARKUS_FLYWAY_USERNAME="$SLUICE_DB_USER" QUARKUS_FLYWAY_PASSWORD="$SLUICE_DB_PASSWORD" \
+    QUARKUS_HTTP_PORT="$port" SLUICE_DB_NAME="$db" \
+    QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://$SLUICE_DB_HOST:$SLUICE_DB_PORT/$db" \
+    QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$SLUICE_DB_HOST:$SLUICE_DB_PORT/$db" \
+    SLUICE_WEBHOOK_PARTNERS_BENCH_SECRETS="$BENCH_SECRET" SLUICE_WEBHOOK_MAX_IN_FLIGHT=512 \
+    SLUICE_PRIVACY_HASH_KEY=bench-only QUARKUS_LOG_CONSOLE_JSON_ENABLED=false QUARKUS_LOG_LEVEL=WARN "$@" \
+    java $SLUICE_BENCH_JAVA_OPTS -jar target/quarkus-app/quarkus-run.jar >"$BENCH_WORK/sluice-$port.log" 2>&1 &
+  SLUICE_PID=$!
+  for _ in $(seq 1 240); do
+    curl -fsS "http://127.0.0.1:$port/q/health/live" >/dev/null 2>&1 && return 0
+    kill -0 "$SLUICE_PID" 2>/dev/null || break
+    sleep 0.5
+  done
+  tail -30 "$BENCH_WORK/sluice-$port.log"
+  die "Sluice did not start on :$port"
+}
+
+sluice_stop() {
+  [ -n "${SLUICE_PID:-}" ] || return 0
+  kill "$SLUICE_PID" 2>/dev/null || true
+  wait "$SLUICE_PID" 2>/dev/null || true
+  SLUICE_PID=
+}
+
+# COPY of $2 bronze-shaped rows (the same ~550-byte events) into a table shaped like bronze.events (same columns,
+# primary key and the two secondary indexes) in database $1; prints rows/s.
+copy_baseline() {
+  local db=$1 rows=$2 start elapsed
+  [ -s "$BENCH_WORK/copy-$rows.tsv" ] || $BENCH_JAVA copyfile "$BENCH_WORK/copy-$rows.tsv" "$rows"
+  psql_as_service -d "$db" -c "DROP TABLE IF EXISTS public.bronze_copy" -c "CREATE TABLE public.bronze_copy (
+      id bigserial, event_id text NOT NULL, event_type text NOT NULL, channel text NOT NULL, source text NOT NULL,
+      received_at timestamptz NOT NULL DEFAULT now(), payload jsonb NOT NULL, headers jsonb NOT NULL,
+      payload_hash bytea NOT NULL, kafka_topic text, kafka_partition int, kafka_offset bigint,
+      PRIMARY KEY (id, received_at));
+    CREATE INDEX ON public.bronze_copy (event_id); CREATE INDEX ON public.bronze_copy (source, received_at);" >/dev/null
+  start=$(ms)
+  psql_as_service -d "$db" -c "\\copy public.bronze_copy (event_id, event_type, channel, source, payload, headers, payload_hash) FROM '$BENCH_WORK/copy-$rows.tsv'" >/dev/null
+  elapsed=$(( $(ms) - start ))
+  psql_as_service -d "$db" -c "DROP TABLE public.bronze_copy" >/dev/null
+  echo $(( rows * 1000 / (elapsed > 0 ? elapsed : 1) ))
+}
+
+# One scrape value (the sum over its series) of a meter.
+meter() {
+  curl -fsS -H 'Accept: text/plain; version=0.0.4' "http://127.0.0.1:$1/q/metrics" \
+    | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.3f\n", s }'
+}
+
+load_average() { cut -d' ' -f1 /proc/loadavg; }

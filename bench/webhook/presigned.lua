@@ -1,0 +1,45 @@
+-- wrk script: replays pre-signed webhook requests (WebhookBench.java presign), each sent once per pass.
+--   wrk -t2 -c64 -d10s --latency -s bench/webhook/presigned.lua URL -- FILE THREADS
+-- Each wrk thread takes every THREADS-th line, so no request is sent by two threads. A pass that runs out starts
+-- again at its first request: those are redeliveries (answered from bronze.webhook_deliveries), so make FILE
+-- larger than the rate times the duration; the done() line says how many requests a thread had.
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", counter)
+  table.insert(threads, thread)
+  counter = counter + 1
+end
+
+function init(args)
+  local file, n = args[1], tonumber(args[2])
+  requests = {}
+  local i = 0
+  for line in io.lines(file) do
+    if i % n == id then
+      local wid, ts, sig, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      requests[#requests + 1] = wrk.format("POST", nil, {
+        ["Content-Type"] = "application/json", ["webhook-id"] = wid,
+        ["webhook-timestamp"] = ts, ["webhook-signature"] = sig }, body)
+    end
+    i = i + 1
+  end
+  next_request = 0
+end
+
+function request()
+  next_request = next_request + 1
+  if next_request > #requests then next_request = 1; wrapped = (wrapped or 0) + 1 end
+  return requests[next_request]
+end
+
+function done(summary, latency, requests)
+  local wraps = 0
+  for _, thread in ipairs(threads) do wraps = wraps + (thread:get("wrapped") or 0) end
+  io.write(string.format("presigned: %d requests in %.2f s = %.0f requests/s; non-2xx: %d; errors: %d; " ..
+    "latency ms p50 %.1f p99 %.1f max %.1f; passes wrapped: %d\n",
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, wraps))
+end
