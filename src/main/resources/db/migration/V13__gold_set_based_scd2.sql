@@ -144,15 +144,40 @@ BEGIN
     RETURN v_misfits;
 END $$;
 
--- dim_customer, first half: users the batch brings for the first time, inserted in user_id order so that facts can
--- point at them. An existing row is not locked (ON CONFLICT DO NOTHING after a NOT EXISTS probe); the seen window is
--- widened by gold.apply_customers at the end of the transaction, so its row locks are held only until the commit.
-CREATE FUNCTION gold.add_customers(p_users text[]) RETURNS void
+-- dim_customer's rows are written at the end of the transaction only (gold.apply_customers inserts the users seen for
+-- the first time and widens the others' seen windows), so that two promotions that bring the same new user wait for
+-- each other only for the end of a transaction. Facts added before that leave customer_key null for users who have no
+-- row yet: gold.add_order_lines names their events, and gold.link_customers fills them in after apply_customers.
+DROP FUNCTION gold.add_order_lines(text[], integer[], text[], timestamptz[], text[], text[], integer[], numeric[],
+                                   text[]);
+
+CREATE FUNCTION gold.add_order_lines(p_event_ids text[], p_line_nos integer[], p_order_ids text[],
+        p_at timestamptz[], p_users text[], p_skus text[], p_quantities integer[], p_unit_prices numeric[],
+        p_currencies text[]) RETURNS text[]
 LANGUAGE sql AS $$
-    INSERT INTO gold.dim_customer (user_id, first_seen_at, last_seen_at)
-    SELECT u, 'infinity', '-infinity'
-    FROM (SELECT DISTINCT u FROM unnest(p_users) u) users
-    WHERE NOT EXISTS (SELECT 1 FROM gold.dim_customer c WHERE c.user_id = u)
-    ORDER BY u
-    ON CONFLICT (user_id) DO NOTHING
+    WITH l AS (
+        SELECT * FROM unnest(p_event_ids, p_line_nos, p_order_ids, p_at, p_users, p_skus, p_quantities, p_unit_prices,
+                             p_currencies) AS l(event_id, line_no, order_id, occurred_at, user_id, sku, quantity,
+                                                unit_price, currency)
+    ), added AS (
+        INSERT INTO gold.fact_order_line (event_id, line_no, order_id, date_key, product_key, customer_key, quantity,
+                                          unit_price, revenue, currency, sku, occurred_at)
+        SELECT l.event_id, l.line_no, l.order_id, gold.date_key(gold.utc_day(l.occurred_at)),
+               gold.product_key_at(l.sku, l.occurred_at), c.customer_key, l.quantity, l.unit_price,
+               l.quantity * l.unit_price, l.currency, l.sku, l.occurred_at
+        FROM l LEFT JOIN gold.dim_customer c ON c.user_id = l.user_id
+        ORDER BY l.event_id, l.line_no
+        RETURNING event_id, line_no, customer_key
+    )
+    SELECT coalesce(array_agg(DISTINCT a.event_id), '{}')
+    FROM added a JOIN l ON l.event_id = a.event_id AND l.line_no = a.line_no
+    WHERE a.customer_key IS NULL AND l.user_id IS NOT NULL
+$$;
+
+-- The customer of the lines of these purchases, once gold.apply_customers has given their users a row.
+CREATE FUNCTION gold.link_customers(p_event_ids text[]) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE gold.fact_order_line f SET customer_key = c.customer_key
+    FROM silver.events e JOIN gold.dim_customer c ON c.user_id = e.user_id
+    WHERE f.event_id = ANY (p_event_ids) AND f.customer_key IS NULL AND e.event_id = f.event_id
 $$;
