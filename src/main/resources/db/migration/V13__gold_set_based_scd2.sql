@@ -1,4 +1,5 @@
--- SCD 2 fitted set-based, and dim_customer's row locks held only for the end of the promotion transaction.
+-- SCD 2 fitted set-based; dim_customer written only at the end of the promotion transaction; facts without foreign
+-- keys.
 --
 -- Measured (bench/RESULTS.md, 2026-12-01, `BENCH_WORKLOADS=late BENCH_EVENTS=20000 bench/promotion/run` with
 -- pg_stat_statements and track_functions): V9's gold.fit_product_events called gold.fit_product_event 8,726 times for
