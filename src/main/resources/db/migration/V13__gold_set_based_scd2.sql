@@ -6,16 +6,19 @@
 -- 20,000 events, about a dozen statements each, 1.3 s per batch of 1,000; and gold.apply_customers spent 1.0 s per call
 -- waiting for the row locks of the other promotion transaction in flight, which held them from its start to its commit.
 --
--- gold.fit_product_events keeps its signature and meaning and becomes three phases, each one statement for the whole
--- batch:
+-- gold.fit_product_events keeps its signature and meaning and becomes set-based for the whole batch:
 --   1. the misfits: events whose attributes differ from the version valid at their time (one index probe each);
---   2. their windows: for a misfit at t, [the last version start before t, the first version start after n), n the
---      next product-event instant after t in silver. Adding the winner of t can change version starts only at t and
---      at n; the start before t keeps its attributes and the start after n keeps the instant before it, so both stay
---      as they are. Overlapping or touching windows of a sku are merged;
---   3. each window is restated from silver (the definition of gold.product_history, restricted to the window), the
---      versions it no longer has are deleted, and only the facts inside the windows are re-pointed.
--- The work grows with the windows that change, not with the sku's history, and does not loop per event.
+--   2. their windows: adding the winner of an instant t can change whether a version starts at t and at n, the next
+--      product-event instant after t in silver, and nothing else (p, the instant before t, keeps its attributes; the
+--      instants after n keep theirs and those of the instant before them). The window of t is (p, n] (n = t when t
+--      is the last instant), with hi the first version start after n, which stays. Windows of a sku are merged while
+--      one starts before the previous one's hi;
+--   3. each window is restated from silver (the definition of gold.product_history, restricted to the window and
+--      seeded with the attributes at p): its versions are inserted, updated or deleted, the version holding p ends at
+--      the window's first start (or at hi), and the facts between p and hi are re-pointed (those after n only when
+--      the version holding n changed, checked on one of them).
+-- The work grows with the windows that change (a handful of instants each), not with the sku's history or the
+-- length of a version, and does not loop per event.
 --
 -- gold.fact_order_line drops its foreign keys to the dimensions. Each was a row trigger with a key-share lock on the
 -- dimension row for every fact line inserted: adding 2,000 lines took 286 ms with them and 179 ms without (same
@@ -35,10 +38,13 @@ LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_misfits integer;
     v_skus    text[];
-    v_lo      timestamptz[];
+    v_p       timestamptz[];
+    v_r       timestamptz[];
     v_hi      timestamptz[];
     v_desired gold.product_history[];
+    v_demoted integer;
 BEGIN
+    -- 1. the misfits; 2. their windows (p, r], merged per sku while a window starts before the previous one's hi
     WITH input AS (
         SELECT * FROM unnest(p_skus, p_event_ids, p_at, p_names, p_categories, p_brands, p_prices, p_currencies)
                  AS i(sku, event_id, occurred_at, name, category, brand, price, currency)
@@ -52,44 +58,46 @@ BEGIN
                   (i.name, i.category, i.brand, i.price, i.currency))
     ), windows AS (
         SELECT m.sku,
-               coalesce((SELECT max(d.valid_from) FROM gold.dim_product d
-                         WHERE d.sku = m.sku AND d.valid_from < m.occurred_at), '-infinity') AS lo,
-               coalesce((SELECT min(d.valid_from) FROM gold.dim_product d
-                         WHERE d.sku = m.sku
-                           AND d.valid_from > coalesce((SELECT min(s.occurred_at) FROM silver.events s
-                                                        WHERE s.sku = m.sku AND s.occurred_at > m.occurred_at
-                                                          AND gold.is_product_event(s.event_type)),
-                                                       m.occurred_at)), 'infinity') AS hi
+               coalesce((SELECT max(s.occurred_at) FROM silver.events s
+                         WHERE s.sku = m.sku AND s.occurred_at < m.occurred_at
+                           AND gold.is_product_event(s.event_type)), '-infinity') AS p,
+               coalesce((SELECT min(s.occurred_at) FROM silver.events s
+                         WHERE s.sku = m.sku AND s.occurred_at > m.occurred_at
+                           AND gold.is_product_event(s.event_type)), m.occurred_at) AS r
         FROM misfit m
+    ), bounded AS (
+        SELECT w.*, coalesce((SELECT min(d.valid_from) FROM gold.dim_product d
+                              WHERE d.sku = w.sku AND d.valid_from > w.r), 'infinity') AS hi
+        FROM windows w
     ), flagged AS (
-        SELECT sku, lo, hi,
-               CASE WHEN lo <= max(hi) OVER (PARTITION BY sku ORDER BY lo, hi
-                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                    THEN 0 ELSE 1 END AS opens
-        FROM windows
+        SELECT *, CASE WHEN p < max(hi) OVER (PARTITION BY sku ORDER BY p, r
+                                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                       THEN 0 ELSE 1 END AS opens
+        FROM bounded
     ), islands AS (
-        SELECT sku, lo, hi, sum(opens) OVER (PARTITION BY sku ORDER BY lo, hi) AS island FROM flagged
+        SELECT *, sum(opens) OVER (PARTITION BY sku ORDER BY p, r) AS island FROM flagged
     ), merged AS (
-        SELECT sku, min(lo) AS lo, max(hi) AS hi, count(*) AS misfits FROM islands GROUP BY sku, island
+        SELECT sku, min(p) AS p, max(r) AS r, max(hi) AS hi, count(*) AS misfits FROM islands GROUP BY sku, island
     )
-    SELECT array_agg(sku ORDER BY sku, lo), array_agg(lo ORDER BY sku, lo), array_agg(hi ORDER BY sku, lo),
-           sum(misfits)
-    INTO v_skus, v_lo, v_hi, v_misfits
+    SELECT array_agg(sku ORDER BY sku, p), array_agg(p ORDER BY sku, p), array_agg(r ORDER BY sku, p),
+           array_agg(hi ORDER BY sku, p), sum(misfits)
+    INTO v_skus, v_p, v_r, v_hi, v_misfits
     FROM merged;
     IF v_skus IS NULL THEN
         RETURN 0;
     END IF;
 
-    -- the history of each window as silver defines it (gold.product_history restricted to the window)
+    -- 3. the version starts of each window as silver defines them (gold.product_history restricted to the window,
+    -- seeded with the attributes of the instant p before it)
     WITH instants AS (
-        SELECT r.sku, r.lo, r.hi, w.*
-        FROM unnest(v_skus, v_lo, v_hi) AS r(sku, lo, hi)
+        SELECT r.sku, r.p, r.hi, w.*
+        FROM unnest(v_skus, v_p, v_r, v_hi) AS r(sku, p, r, hi)
         CROSS JOIN LATERAL (
             SELECT DISTINCT ON (s.occurred_at)
                    s.occurred_at, s.product_name AS name, s.product_category AS category, s.product_brand AS brand,
                    s.product_price AS price, s.product_currency AS currency
             FROM silver.events s
-            WHERE s.sku = r.sku AND s.occurred_at >= r.lo AND s.occurred_at < r.hi
+            WHERE s.sku = r.sku AND s.occurred_at >= r.p AND s.occurred_at <= r.r
               AND gold.is_product_event(s.event_type)
             ORDER BY s.occurred_at, s.event_id DESC) w
     ), starts AS (
@@ -99,26 +107,62 @@ BEGIN
                        lag(currency) OVER w)
                       OR row_number() OVER w = 1 AS starts
             FROM instants
-            WINDOW w AS (PARTITION BY sku, lo ORDER BY occurred_at)) x
-        WHERE starts
+            WINDOW w AS (PARTITION BY sku, p ORDER BY occurred_at)) x
+        WHERE starts AND occurred_at > p
     ), versions AS (
         SELECT sku, name, category, brand, price, currency, occurred_at AS valid_from,
                coalesce(lead(occurred_at) OVER v, nullif(hi, 'infinity')) AS valid_to,
                lead(occurred_at) OVER v IS NULL AND hi = 'infinity' AS is_current
         FROM starts
-        WINDOW v AS (PARTITION BY sku, lo ORDER BY occurred_at)
+        WINDOW v AS (PARTITION BY sku, p ORDER BY occurred_at)
     )
     SELECT array_agg(ROW(sku, name, category, brand, price, currency, valid_from, valid_to, is_current)
                          ::gold.product_history ORDER BY sku, valid_from)
     INTO v_desired
     FROM versions;
+    v_desired := coalesce(v_desired, '{}');
 
-    -- the current version moves: the old one first stops being current (one current version per sku at any time)
-    UPDATE gold.dim_product d SET is_current = false
-    FROM unnest(v_skus, v_lo, v_hi) AS r(sku, lo, hi)
-    WHERE d.sku = r.sku AND r.hi = 'infinity' AND d.is_current
-      AND NOT EXISTS (SELECT 1 FROM unnest(v_desired) x
-                      WHERE x.sku = d.sku AND x.valid_from = d.valid_from AND x.is_current);
+    -- The version holding p (it starts at or before p, which stays as it is) now ends at the window's first start, or
+    -- at hi when the window has none. The current version of a sku whose window reaches the end (hi infinite) is the
+    -- window's last start, or the version holding p.
+    WITH w AS (
+        SELECT r.sku, r.p, r.r, r.hi,
+               (SELECT d.product_key FROM gold.dim_product d
+                WHERE d.sku = r.sku AND d.valid_from <= r.p ORDER BY d.valid_from DESC LIMIT 1) AS head,
+               (SELECT min(x.valid_from) FROM unnest(v_desired) x
+                WHERE x.sku = r.sku AND x.valid_from > r.p AND x.valid_from <= r.r) AS first_from,
+               (SELECT max(x.valid_from) FROM unnest(v_desired) x
+                WHERE x.sku = r.sku AND x.valid_from > r.p AND x.valid_from <= r.r) AS last_from
+        FROM unnest(v_skus, v_p, v_r, v_hi) AS r(sku, p, r, hi)
+    ), demoted AS (
+        UPDATE gold.dim_product d SET is_current = false
+        FROM w
+        WHERE w.hi = 'infinity' AND d.sku = w.sku AND d.is_current
+          AND d.valid_from IS DISTINCT FROM
+              coalesce(w.last_from, (SELECT h.valid_from FROM gold.dim_product h WHERE h.product_key = w.head))
+        RETURNING d.product_key
+    )
+    SELECT count(*) INTO v_demoted FROM demoted;
+
+    -- versions inside the windows that the history no longer has
+    DELETE FROM gold.dim_product d
+    USING unnest(v_skus, v_p, v_r) AS r(sku, p, r)
+    WHERE d.sku = r.sku AND d.valid_from > r.p AND d.valid_from <= r.r
+      AND NOT EXISTS (SELECT 1 FROM unnest(v_desired) x WHERE x.sku = d.sku AND x.valid_from = d.valid_from);
+
+    -- the heads' ends, then the windows' versions
+    UPDATE gold.dim_product d
+    SET valid_to = coalesce(w.first_from, nullif(w.hi, 'infinity')),
+        is_current = w.first_from IS NULL AND w.hi = 'infinity'
+    FROM (SELECT r.sku, r.hi,
+                 (SELECT h.product_key FROM gold.dim_product h
+                  WHERE h.sku = r.sku AND h.valid_from <= r.p ORDER BY h.valid_from DESC LIMIT 1) AS head,
+                 (SELECT min(x.valid_from) FROM unnest(v_desired) x
+                  WHERE x.sku = r.sku AND x.valid_from > r.p AND x.valid_from <= r.r) AS first_from
+          FROM unnest(v_skus, v_p, v_r, v_hi) AS r(sku, p, r, hi)) w
+    WHERE d.product_key = w.head
+      AND (d.valid_to, d.is_current) IS DISTINCT FROM
+          (coalesce(w.first_from, nullif(w.hi, 'infinity')), w.first_from IS NULL AND w.hi = 'infinity');
     INSERT INTO gold.dim_product AS d (sku, name, category, brand, price, currency, valid_from, valid_to, is_current)
     SELECT sku, name, category, brand, price, currency, valid_from, valid_to, is_current
     FROM unnest(v_desired)
@@ -130,18 +174,22 @@ BEGIN
               (excluded.name, excluded.category, excluded.brand, excluded.price, excluded.currency,
                excluded.valid_to, excluded.is_current);
 
-    -- versions of the windows that the history no longer has; their facts are re-pointed below
-    DELETE FROM gold.dim_product d
-    USING unnest(v_skus, v_lo, v_hi) AS r(sku, lo, hi)
-    WHERE d.sku = r.sku AND d.valid_from >= r.lo AND d.valid_from < r.hi
-      AND NOT EXISTS (SELECT 1 FROM unnest(v_desired) x WHERE x.sku = d.sku AND x.valid_from = d.valid_from);
-
-    -- the facts inside the windows point at the version of their time (before the first version: the first)
+    -- 4. the facts of the windows, (p, r], point at the version of their time (before the first version: the first);
+    -- those after r and before hi all pointed at the one version that held r, and all move when that version changed
     UPDATE gold.fact_order_line f SET product_key = k.product_key
     FROM (SELECT l.event_id, l.line_no, gold.product_key_at(l.sku, l.occurred_at) AS product_key
-          FROM unnest(v_skus, v_lo, v_hi) AS r(sku, lo, hi)
-          JOIN gold.fact_order_line l ON l.sku = r.sku AND l.occurred_at >= r.lo AND l.occurred_at < r.hi) k
+          FROM unnest(v_skus, v_p, v_r) AS r(sku, p, r)
+          JOIN gold.fact_order_line l ON l.sku = r.sku AND l.occurred_at > r.p AND l.occurred_at <= r.r) k
     WHERE f.event_id = k.event_id AND f.line_no = k.line_no AND f.product_key IS DISTINCT FROM k.product_key;
+    UPDATE gold.fact_order_line f SET product_key = w.holder
+    FROM (SELECT r.sku, r.r, r.hi, gold.product_key_at(r.sku, r.r) AS holder,
+                 (SELECT l.product_key FROM gold.fact_order_line l
+                  WHERE l.sku = r.sku AND l.occurred_at > r.r AND l.occurred_at < r.hi
+                  ORDER BY l.occurred_at LIMIT 1) AS was
+          FROM unnest(v_skus, v_r, v_hi) AS r(sku, r, hi)) w
+    WHERE w.was IS DISTINCT FROM w.holder
+      AND f.sku = w.sku AND f.occurred_at > w.r AND f.occurred_at < w.hi
+      AND f.product_key IS DISTINCT FROM w.holder;
     RETURN v_misfits;
 END $$;
 

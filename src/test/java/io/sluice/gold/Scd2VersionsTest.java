@@ -204,7 +204,7 @@ class Scd2VersionsTest {
                 }
                 facts(db, times.toArray(String[]::new));
                 List<View> views = new ArrayList<>();
-                for (int i = 0; i < 50; i++) {
+                for (int i = 0; i < (seed % 2 == 0 ? 120 : 50); i++) {
                     views.add(new View("%03d-%d".formatted(random.nextInt(1000), i),
                             "%02d:%02d".formatted(2 + random.nextInt(16), 10 * random.nextInt(6)),
                             String.valueOf(1 + random.nextInt(3))));
