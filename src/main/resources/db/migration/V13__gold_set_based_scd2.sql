@@ -11,12 +11,12 @@
 --   2. their windows: adding the winner of an instant t can change whether a version starts at t and at n, the next
 --      product-event instant after t in silver, and nothing else (p, the instant before t, keeps its attributes; the
 --      instants after n keep theirs and those of the instant before them). The window of t is (p, n] (n = t when t
---      is the last instant), with hi the first version start after n, which stays. Windows of a sku are merged while
---      one starts before the previous one's hi;
+--      is the last instant). Windows of a sku that share instants are merged;
 --   3. each window is restated from silver (the definition of gold.product_history, restricted to the window and
---      seeded with the attributes at p): its versions are inserted, updated or deleted, the version holding p ends at
---      the window's first start (or at hi), and the facts between p and hi are re-pointed (those after n only when
---      the version holding n changed, checked on one of them).
+--      seeded with the attributes at p): its versions are inserted, updated or deleted; then the versions whose next
+--      start may have changed (the windows' versions and the version holding each p) are re-chained; then the facts
+--      of the windows are re-pointed, and those after a window until the next version start only when the version
+--      holding n is another one (checked on one of them).
 -- The work grows with the windows that change (a handful of instants each), not with the sku's history or the
 -- length of a version, and does not loop per event.
 --
@@ -40,11 +40,10 @@ DECLARE
     v_skus    text[];
     v_p       timestamptz[];
     v_r       timestamptz[];
-    v_hi      timestamptz[];
     v_desired gold.product_history[];
-    v_demoted integer;
+    v_chain   bigint[];
 BEGIN
-    -- 1. the misfits; 2. their windows (p, r], merged per sku while a window starts before the previous one's hi
+    -- 1. the misfits; 2. their windows (p, r], merged per sku when they share instants
     WITH input AS (
         SELECT * FROM unnest(p_skus, p_event_ids, p_at, p_names, p_categories, p_brands, p_prices, p_currencies)
                  AS i(sku, event_id, occurred_at, name, category, brand, price, currency)
@@ -65,23 +64,19 @@ BEGIN
                          WHERE s.sku = m.sku AND s.occurred_at > m.occurred_at
                            AND gold.is_product_event(s.event_type)), m.occurred_at) AS r
         FROM misfit m
-    ), bounded AS (
-        SELECT w.*, coalesce((SELECT min(d.valid_from) FROM gold.dim_product d
-                              WHERE d.sku = w.sku AND d.valid_from > w.r), 'infinity') AS hi
-        FROM windows w
     ), flagged AS (
-        SELECT *, CASE WHEN p < max(hi) OVER (PARTITION BY sku ORDER BY p, r
-                                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+        SELECT *, CASE WHEN p < max(r) OVER (PARTITION BY sku ORDER BY p, r
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                        THEN 0 ELSE 1 END AS opens
-        FROM bounded
+        FROM windows
     ), islands AS (
         SELECT *, sum(opens) OVER (PARTITION BY sku ORDER BY p, r) AS island FROM flagged
     ), merged AS (
-        SELECT sku, min(p) AS p, max(r) AS r, max(hi) AS hi, count(*) AS misfits FROM islands GROUP BY sku, island
+        SELECT sku, min(p) AS p, max(r) AS r, count(*) AS misfits FROM islands GROUP BY sku, island
     )
     SELECT array_agg(sku ORDER BY sku, p), array_agg(p ORDER BY sku, p), array_agg(r ORDER BY sku, p),
-           array_agg(hi ORDER BY sku, p), sum(misfits)
-    INTO v_skus, v_p, v_r, v_hi, v_misfits
+           sum(misfits)
+    INTO v_skus, v_p, v_r, v_misfits
     FROM merged;
     IF v_skus IS NULL THEN
         RETURN 0;
@@ -90,8 +85,8 @@ BEGIN
     -- 3. the version starts of each window as silver defines them (gold.product_history restricted to the window,
     -- seeded with the attributes of the instant p before it)
     WITH instants AS (
-        SELECT r.sku, r.p, r.hi, w.*
-        FROM unnest(v_skus, v_p, v_r, v_hi) AS r(sku, p, r, hi)
+        SELECT r.sku, r.p, w.*
+        FROM unnest(v_skus, v_p, v_r) AS r(sku, p, r)
         CROSS JOIN LATERAL (
             SELECT DISTINCT ON (s.occurred_at)
                    s.occurred_at, s.product_name AS name, s.product_category AS category, s.product_brand AS brand,
@@ -109,86 +104,67 @@ BEGIN
             FROM instants
             WINDOW w AS (PARTITION BY sku, p ORDER BY occurred_at)) x
         WHERE starts AND occurred_at > p
-    ), versions AS (
-        SELECT sku, name, category, brand, price, currency, occurred_at AS valid_from,
-               coalesce(lead(occurred_at) OVER v, nullif(hi, 'infinity')) AS valid_to,
-               lead(occurred_at) OVER v IS NULL AND hi = 'infinity' AS is_current
-        FROM starts
-        WINDOW v AS (PARTITION BY sku, p ORDER BY occurred_at)
     )
-    SELECT array_agg(ROW(sku, name, category, brand, price, currency, valid_from, valid_to, is_current)
-                         ::gold.product_history ORDER BY sku, valid_from)
+    SELECT array_agg(ROW(sku, name, category, brand, price, currency, occurred_at, NULL, false)
+                         ::gold.product_history ORDER BY sku, occurred_at)
     INTO v_desired
-    FROM versions;
+    FROM starts;
     v_desired := coalesce(v_desired, '{}');
 
-    -- The version holding p (it starts at or before p, which stays as it is) now ends at the window's first start, or
-    -- at hi when the window has none. The current version of a sku whose window reaches the end (hi infinite) is the
-    -- window's last start, or the version holding p.
-    WITH w AS (
-        SELECT r.sku, r.p, r.r, r.hi,
-               (SELECT d.product_key FROM gold.dim_product d
-                WHERE d.sku = r.sku AND d.valid_from <= r.p ORDER BY d.valid_from DESC LIMIT 1) AS head,
-               (SELECT min(x.valid_from) FROM unnest(v_desired) x
-                WHERE x.sku = r.sku AND x.valid_from > r.p AND x.valid_from <= r.r) AS first_from,
-               (SELECT max(x.valid_from) FROM unnest(v_desired) x
-                WHERE x.sku = r.sku AND x.valid_from > r.p AND x.valid_from <= r.r) AS last_from
-        FROM unnest(v_skus, v_p, v_r, v_hi) AS r(sku, p, r, hi)
-    ), demoted AS (
-        UPDATE gold.dim_product d SET is_current = false
-        FROM w
-        WHERE w.hi = 'infinity' AND d.sku = w.sku AND d.is_current
-          AND d.valid_from IS DISTINCT FROM
-              coalesce(w.last_from, (SELECT h.valid_from FROM gold.dim_product h WHERE h.product_key = w.head))
-        RETURNING d.product_key
-    )
-    SELECT count(*) INTO v_demoted FROM demoted;
-
-    -- versions inside the windows that the history no longer has
+    -- the windows' versions: the ones the history no longer has go, the others are written (their ends below)
     DELETE FROM gold.dim_product d
     USING unnest(v_skus, v_p, v_r) AS r(sku, p, r)
     WHERE d.sku = r.sku AND d.valid_from > r.p AND d.valid_from <= r.r
       AND NOT EXISTS (SELECT 1 FROM unnest(v_desired) x WHERE x.sku = d.sku AND x.valid_from = d.valid_from);
-
-    -- the heads' ends, then the windows' versions
-    UPDATE gold.dim_product d
-    SET valid_to = coalesce(w.first_from, nullif(w.hi, 'infinity')),
-        is_current = w.first_from IS NULL AND w.hi = 'infinity'
-    FROM (SELECT r.sku, r.hi,
-                 (SELECT h.product_key FROM gold.dim_product h
-                  WHERE h.sku = r.sku AND h.valid_from <= r.p ORDER BY h.valid_from DESC LIMIT 1) AS head,
-                 (SELECT min(x.valid_from) FROM unnest(v_desired) x
-                  WHERE x.sku = r.sku AND x.valid_from > r.p AND x.valid_from <= r.r) AS first_from
-          FROM unnest(v_skus, v_p, v_r, v_hi) AS r(sku, p, r, hi)) w
-    WHERE d.product_key = w.head
-      AND (d.valid_to, d.is_current) IS DISTINCT FROM
-          (coalesce(w.first_from, nullif(w.hi, 'infinity')), w.first_from IS NULL AND w.hi = 'infinity');
     INSERT INTO gold.dim_product AS d (sku, name, category, brand, price, currency, valid_from, valid_to, is_current)
     SELECT sku, name, category, brand, price, currency, valid_from, valid_to, is_current
     FROM unnest(v_desired)
     ORDER BY sku, valid_from
     ON CONFLICT (sku, valid_from) DO UPDATE
         SET name = excluded.name, category = excluded.category, brand = excluded.brand, price = excluded.price,
-            currency = excluded.currency, valid_to = excluded.valid_to, is_current = excluded.is_current
-        WHERE (d.name, d.category, d.brand, d.price, d.currency, d.valid_to, d.is_current) IS DISTINCT FROM
-              (excluded.name, excluded.category, excluded.brand, excluded.price, excluded.currency,
-               excluded.valid_to, excluded.is_current);
+            currency = excluded.currency
+        WHERE (d.name, d.category, d.brand, d.price, d.currency) IS DISTINCT FROM
+              (excluded.name, excluded.category, excluded.brand, excluded.price, excluded.currency);
+
+    -- Re-chained: the versions whose next start may have changed, which are the windows' versions and the version
+    -- holding each p (any other version keeps its successor). valid_to is the next start, the last one is current;
+    -- first the versions that stop being current, so that a sku never has two.
+    SELECT array_agg(DISTINCT d.product_key) INTO v_chain
+    FROM gold.dim_product d
+    WHERE (d.sku, d.valid_from) IN (SELECT x.sku, x.valid_from FROM unnest(v_desired) x)
+       OR d.product_key IN (SELECT (SELECT h.product_key FROM gold.dim_product h
+                                    WHERE h.sku = r.sku AND h.valid_from <= r.p
+                                    ORDER BY h.valid_from DESC LIMIT 1)
+                            FROM unnest(v_skus, v_p) AS r(sku, p));
+    UPDATE gold.dim_product d SET is_current = false
+    WHERE d.product_key = ANY (v_chain) AND d.is_current
+      AND EXISTS (SELECT 1 FROM gold.dim_product n WHERE n.sku = d.sku AND n.valid_from > d.valid_from);
+    UPDATE gold.dim_product d SET valid_to = c.next_from, is_current = c.next_from IS NULL
+    FROM (SELECT x.product_key, (SELECT min(n.valid_from) FROM gold.dim_product n
+                                 WHERE n.sku = x.sku AND n.valid_from > x.valid_from) AS next_from
+          FROM gold.dim_product x WHERE x.product_key = ANY (v_chain)) c
+    WHERE d.product_key = c.product_key
+      AND (d.valid_to, d.is_current) IS DISTINCT FROM (c.next_from, c.next_from IS NULL);
 
     -- 4. the facts of the windows, (p, r], point at the version of their time (before the first version: the first);
-    -- those after r and before hi all pointed at the one version that held r, and all move when that version changed
+    -- those after r and before the next version start all pointed at one version, and all move when the version
+    -- holding r is another one now (checked on the first of them)
     UPDATE gold.fact_order_line f SET product_key = k.product_key
     FROM (SELECT l.event_id, l.line_no, gold.product_key_at(l.sku, l.occurred_at) AS product_key
           FROM unnest(v_skus, v_p, v_r) AS r(sku, p, r)
           JOIN gold.fact_order_line l ON l.sku = r.sku AND l.occurred_at > r.p AND l.occurred_at <= r.r) k
     WHERE f.event_id = k.event_id AND f.line_no = k.line_no AND f.product_key IS DISTINCT FROM k.product_key;
     UPDATE gold.fact_order_line f SET product_key = w.holder
-    FROM (SELECT r.sku, r.r, r.hi, gold.product_key_at(r.sku, r.r) AS holder,
+    FROM (SELECT h.sku, h.r, h.holder, coalesce(h.next_from, 'infinity') AS next_from,
                  (SELECT l.product_key FROM gold.fact_order_line l
-                  WHERE l.sku = r.sku AND l.occurred_at > r.r AND l.occurred_at < r.hi
+                  WHERE l.sku = h.sku AND l.occurred_at > h.r AND l.occurred_at < coalesce(h.next_from, 'infinity')
                   ORDER BY l.occurred_at LIMIT 1) AS was
-          FROM unnest(v_skus, v_r, v_hi) AS r(sku, r, hi)) w
+          FROM (SELECT r.sku, r.r, gold.product_key_at(r.sku, r.r) AS holder,
+                       (SELECT min(n.valid_from) FROM gold.dim_product n
+                        WHERE n.sku = r.sku AND n.valid_from > r.r) AS next_from
+                FROM unnest(v_skus, v_r) AS r(sku, r)) h) w
     WHERE w.was IS DISTINCT FROM w.holder
-      AND f.sku = w.sku AND f.occurred_at > w.r AND f.occurred_at < w.hi
+      AND f.sku = w.sku AND f.occurred_at > w.r AND f.occurred_at < w.next_from
       AND f.product_key IS DISTINCT FROM w.holder;
     RETURN v_misfits;
 END $$;
