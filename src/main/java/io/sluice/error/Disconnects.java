@@ -1,13 +1,12 @@
 package io.sluice.error;
 
-import java.nio.channels.ClosedChannelException;
-
 import io.vertx.core.http.HttpClosedException;
 
 /**
  * Recognises the failures that only say the client went away mid-request (it closed the connection while its body
  * was read or before its answer was written): nothing to answer and nothing wrong with Sluice, so they are logged at
- * debug, never as errors. Anything else is not one of them.
+ * debug, never as errors. Anything else is not one of them: a closed channel in general (a database or broker
+ * connection lost) stays an error.
  */
 public final class Disconnects {
 
@@ -16,10 +15,13 @@ public final class Disconnects {
     private Disconnects() {
     }
 
-    /** True when {@code failure} (or one of its causes) is a closed connection or a write to a closed response. */
+    /**
+     * True when {@code failure} (or one of its causes) is the HTTP connection closed by the client, or a write to a
+     * response that was closed with it.
+     */
     public static boolean clientGone(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof HttpClosedException || t instanceof ClosedChannelException) {
+            if (t instanceof HttpClosedException) {
                 return true;
             }
             if (t instanceof IllegalStateException && t.getMessage() != null) {

@@ -100,7 +100,9 @@ class ClientDisconnectTest {
         assertThat(Disconnects.clientGone(new HttpClosedException("Connection was closed"))).isTrue();
         assertThat(Disconnects.clientGone(new IllegalStateException("Response has already been written"))).isTrue();
         assertThat(Disconnects.clientGone(new RuntimeException("wrapped",
-                new java.nio.channels.ClosedChannelException()))).isTrue();
+                new HttpClosedException("Connection was closed")))).isTrue();
+        assertThat(Disconnects.clientGone(new java.nio.channels.ClosedChannelException()))
+                .as("a lost database or broker connection is a real error").isFalse();
         assertThat(Disconnects.clientGone(new IllegalStateException("a defect of ours"))).isFalse();
         assertThat(Disconnects.clientGone(new NullPointerException())).isFalse();
         assertThat(Disconnects.clientGone(null)).isFalse();
