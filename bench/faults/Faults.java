@@ -47,6 +47,9 @@ import javax.crypto.spec.SecretKeySpec;
  * Standard Webhooks senders do), waits for promotion to go quiet, then reconciles what was sent and acknowledged
  * against silver, quarantine and gold ({@code gold.i3_differences}). Loopback only; bounded in time and count.
  * <p>
+ * Scenarios that need Kafka send through {@link KafkaLoad} (a producer that resends what the broker did not
+ * acknowledge); the broker restart runs on a broker of the suite's own ({@link Broker}, never the shared one).
+ * <p>
  * Run by {@code bench/faults/run} (which sets the environment from dev/lib.sh): {@code java bench/faults/Faults.java
  * [--short] [--out FILE] [scenario ...]}. Exit status 1 when any scenario lost, doubled or mis-aggregated anything.
  */
@@ -72,6 +75,12 @@ public class Faults {
     record Row(String scenario, long sent, long acknowledged, long inSilver, long duplicates, long lost,
             long quarantined, boolean goldOk, double recoverSeconds, double maxAnswerSeconds, long otherAnswers,
             String note) {
+
+        /** The same counts with another time to recover, more unaccounted events, and a note. */
+        Row with(double recover, long unaccounted, String note) {
+            return new Row(scenario, sent, acknowledged, inSilver, duplicates, lost + unaccounted, quarantined, goldOk,
+                    recover, maxAnswerSeconds, otherAnswers, note);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -86,7 +95,7 @@ public class Faults {
         }
         if (scenarios.isEmpty()) {
             scenarios = List.of("kill-9", "postgres-hung", "postgres-restart", "retry-storm", "sigterm-rolling",
-                    "kafka-corpus");
+                    "kafka-corpus", "broker-restart", "three-instances", "promoter-kill");
         }
         Files.createDirectories(LOGS);
         List<Row> rows = new ArrayList<>();
@@ -99,6 +108,9 @@ public class Faults {
                 case "retry-storm" -> retryStorm();
                 case "sigterm-rolling" -> sigtermRolling();
                 case "kafka-corpus" -> kafkaCorpus();
+                case "broker-restart" -> brokerRestart();
+                case "three-instances" -> threeInstances();
+                case "promoter-kill" -> promoterKill();
                 default -> throw new IllegalArgumentException("unknown scenario " + scenario);
             };
             rows.add(row);
@@ -127,7 +139,7 @@ public class Faults {
         Load load = Load.start(List.of(a), brief ? 2 : 4, false);
         Thread.sleep(phase().toMillis());
         Instant fault = Instant.now();
-        a.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        a.kill();
         log("killed -9; restarting");
         Sluice again = Sluice.start("kill9-a2", port, db);
         load.replace(a, again);
@@ -215,15 +227,9 @@ public class Faults {
      */
     static Row kafkaCorpus() throws Exception {
         Database db = Database.shared();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        String topic = "sluice.faults." + run;
-        String dlq = topic + ".dlq";
-        String group = "sluice-faults-" + run;
-        int partitions = 6;
-        run("dev/kafka-topic", List.of(topic, Integer.toString(partitions)));
-        run("dev/kafka-topic", List.of(dlq, Integer.toString(partitions)));
-        Sluice a = Sluice.start("corpus-a", basePort++, db, Map.of("MP_MESSAGING_INCOMING_EVENTS_ENABLED", "true",
-                "SLUICE_KAFKA_TOPICS", topic, "SLUICE_KAFKA_DLQ", dlq, "MP_MESSAGING_INCOMING_EVENTS_GROUP_ID", group));
+        Topic topic = Topic.create(KAFKA);
+        int partitions = Topic.PARTITIONS;
+        Sluice a = Sluice.start("corpus-a", basePort++, db, topic.consumedBy());
         Load load = Load.start(List.of(a), 1, false);
         int perPartition = brief ? 40 : 60; // 12 of every 14 odd records are bad: >= 200 bad in both forms
         Set<String> good = ConcurrentHashMap.newKeySet();
@@ -235,13 +241,14 @@ public class Faults {
                 for (int p = 0; p < partitions; p++) {
                     String id = "fault-kafka-" + UUID.randomUUID();
                     good.add(id);
-                    producer.send(new ProducerRecord<>(topic, p, utf8(id), utf8(event(id))));
-                    ProducerRecord<byte[], byte[]> poison = poison(topic, p, i * partitions + p);
+                    producer.send(new ProducerRecord<>(topic.name(), p, utf8(id), utf8(event(id))));
+                    ProducerRecord<byte[], byte[]> poison = poison(topic.name(), p, i * partitions + p);
                     if (poison.value() != null && poison.value().length > 0 && poison.value()[0] == '!') {
                         // a good event with binary / NUL headers: it must land like any other
                         String other = "fault-kafka-" + UUID.randomUUID();
                         good.add(other);
-                        poison = new ProducerRecord<>(topic, p, utf8(other), utf8(event(other)), poison.headers());
+                        poison = new ProducerRecord<>(topic.name(), p, utf8(other), utf8(event(other)),
+                                poison.headers());
                     } else {
                         bad++;
                     }
@@ -252,28 +259,121 @@ public class Faults {
         }
         log("produced " + good.size() + " good and " + bad + " bad records on " + partitions + " partitions");
         Instant produced = Instant.now();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        boolean caughtUp = false;
-        while (System.nanoTime() < deadline && !(caughtUp = caughtUp(topic, group, partitions))) {
-            Thread.sleep(1000);
-        }
+        boolean caughtUp = topic.awaitCaughtUp();
         double consumed = Duration.between(produced, Instant.now()).toMillis() / 1000.0;
         load.stop();
         load.sent.addAll(good);
         load.acknowledged.addAll(good);
         Row row = reconcile("Kafka bad-input corpus (" + bad + " bad among " + good.size() + " good, " + partitions
                 + " partitions)", db, load, null, "");
-        long dead = countRecords(dlq);
+        long dead = countRecords(topic.dlq());
         long rejected = Long.parseLong(db.psql("SELECT count(*) FROM bronze.rejected_events WHERE source = '"
-                + topic + "' AND reason <> '';").strip());
+                + topic.name() + "' AND reason <> '';").strip());
         a.stop();
         String note = "every partition committed to its end: " + (caughtUp ? "yes" : "NO") + " (" + consumed
                 + " s); bad records accounted: " + (dead + rejected) + " of " + bad + " (DLQ " + dead
                 + ", rejected_events " + rejected + ")";
         long unaccounted = Math.abs(bad - dead - rejected) + (caughtUp ? 0 : 1);
-        return new Row(row.scenario(), row.sent(), row.acknowledged(), row.inSilver(), row.duplicates(),
-                row.lost() + unaccounted, row.quarantined(), row.goldOk(), consumed, row.maxAnswerSeconds(),
-                row.otherAnswers(), note);
+        return row.with(consumed, unaccounted, note);
+    }
+
+    /**
+     * The Kafka broker (the suite's own, on other ports) restarted while producers send and webhooks arrive: webhooks
+     * keep being answered 202, the producers' unacknowledged records are resent, consumption resumes by itself, and
+     * every record the broker acknowledged is in silver once.
+     */
+    static Row brokerRestart() throws Exception {
+        Database db = Database.shared();
+        try (Broker broker = Broker.fresh()) {
+            Topic topic = Topic.create(broker.bootstrap());
+            Sluice a = Sluice.start("broker-a", basePort++, db, broker.servedTo(topic.consumedBy()));
+            Load load = Load.start(List.of(a), brief ? 2 : 4, false);
+            KafkaLoad records = KafkaLoad.start(load, topic, brief ? 1 : 2);
+            Thread.sleep(phase().toMillis());
+            broker.restart();
+            Instant back = Instant.now();
+            log("broker restarted");
+            Thread.sleep(phase().toMillis());
+            load.stop();
+            records.stop();
+            boolean caughtUp = topic.awaitCaughtUp();
+            Row row = reconcile("Kafka broker restart (own broker, producers and webhooks sending)", db, load, null,
+                    "");
+            double resumed = db.secondsUntil("SELECT min(received_at) FROM bronze.events WHERE channel = 'kafka'"
+                    + " AND received_at > '" + back + "'", back);
+            a.stop();
+            return row.with(resumed, caughtUp ? 0 : 1, "records acknowledged by the broker: " + records.acknowledged
+                    .get() + ", resent after a failed send: " + records.resent.get() + "; webhook answers: "
+                    + load.statuses() + "; time to recover = first Kafka record landed after the restart; "
+                    + "consumer group committed to the end: " + (caughtUp ? "yes" : "NO"));
+        }
+    }
+
+    /**
+     * Three instances share webhook and Kafka load (one topic, one group); one is killed with kill -9: the other two
+     * keep answering, its partitions move to them (session timeout 10 s here), and nothing is lost or doubled.
+     */
+    static Row threeInstances() throws Exception {
+        Database db = Database.shared();
+        Topic topic = Topic.create(KAFKA);
+        Map<String, String> env = new LinkedHashMap<>(topic.consumedBy());
+        env.put("JAVA_TOOL_OPTIONS", "-Dmp.messaging.incoming.events.session.timeout.ms=10000"
+                + " -Dmp.messaging.incoming.events.heartbeat.interval.ms=2000");
+        List<Sluice> three = Sluice.startAll(db, env, "three-a", "three-b", "three-c");
+        Load load = Load.start(three, brief ? 3 : 6, false);
+        KafkaLoad records = KafkaLoad.start(load, topic, brief ? 1 : 2);
+        Thread.sleep(phase().toMillis());
+        Sluice victim = three.get(1);
+        victim.kill();
+        Instant fault = Instant.now();
+        log("killed -9 one of three instances");
+        load.remove(victim); // as a Service drops an endpoint that stopped answering
+        Thread.sleep(phase().toMillis());
+        load.stop();
+        records.stop();
+        long acksAfter = load.ackTimes.stream().filter(t -> t.isAfter(fault)).count();
+        boolean caughtUp = topic.awaitCaughtUp();
+        Row row = reconcile("three instances, one killed with kill -9 (webhooks and Kafka)", db, load, fault, "");
+        three.get(0).stop();
+        three.get(2).stop();
+        return row.with(row.recoverSeconds(), caughtUp ? 0 : 1, "webhook deliveries acknowledged after the kill: "
+                + acksAfter + "; Kafka records sent: " + records.acknowledged.get() + "; consumer group committed to "
+                + "the end: " + (caughtUp ? "yes" : "NO") + "; answers: " + load.statuses());
+    }
+
+    /**
+     * A promoter killed with kill -9 in the middle of a batch: a backlog lands with promotion off, an instance with
+     * promotion on starts draining it and is killed while its rounds are in flight, a new one finishes. Silver and gold
+     * are exact (gold.i3_differences empty), nothing lost or doubled.
+     */
+    static Row promoterKill() throws Exception {
+        Database db = Database.shared();
+        int port = basePort++;
+        Sluice lander = Sluice.start("promokill-land", port, db, Map.of("SLUICE_PROMOTION_ENABLED", "false"));
+        Load load = Load.backlog(List.of(lander), 4, 100, brief ? 6000 : 30000);
+        load.awaitLimit();
+        lander.stop();
+        long backlog = load.acknowledged.size();
+        log("backlog of " + backlog + " events landed with promotion off");
+        Sluice promoter = Sluice.start("promokill-a", port, db);
+        String silver = "SELECT count(*) FROM silver.events";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline && db.count(silver) < backlog / 10) {
+            Thread.sleep(100);
+        }
+        long open = db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL");
+        promoter.kill();
+        Instant fault = Instant.now();
+        long atKill = db.count(silver);
+        log("promoter killed -9 with " + atKill + " of " + backlog + " in silver, " + open + " transactions open");
+        Sluice again = Sluice.start("promokill-a2", port, db);
+        Row row = reconcile("promoter killed with kill -9 mid-batch", db, load, null, "");
+        double drained = Duration.between(fault, Instant.now()).toMillis() / 1000.0;
+        again.stop();
+        return row.with(drained, atKill < backlog ? 0 : 1, "killed with " + atKill + " of " + backlog
+                + " events in silver and " + open + " of its transactions open; time to recover = kill to backlog"
+                + " promoted");
     }
 
     static final String KAFKA = env("SLUICE_KAFKA_HOST", "127.0.0.1") + ":" + env("SLUICE_KAFKA_PORT", "9092");
@@ -313,22 +413,6 @@ public class Faults {
         return new ProducerRecord<>(topic, partition, utf8(id), value, headers);
     }
 
-    static boolean caughtUp(String topic, String group, int partitions) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA))) {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-                List<TopicPartition> all = new ArrayList<>();
-                for (int p = 0; p < partitions; p++) {
-                    all.add(new TopicPartition(topic, p));
-                }
-                Map<TopicPartition, Long> ends = consumer.endOffsets(all);
-                return all.stream().allMatch(tp -> committed.get(tp) != null
-                        && committed.get(tp).offset() >= ends.get(tp));
-            }
-        }
-    }
-
     static long countRecords(String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
             List<TopicPartition> all = consumer.partitionsFor(topic).stream()
@@ -350,7 +434,11 @@ public class Faults {
     }
 
     static KafkaConsumer<byte[], byte[]> consumer() {
-        return new KafkaConsumer<>(Map.of("bootstrap.servers", KAFKA, "key.deserializer", ByteArrayDeserializer.class,
+        return consumer(KAFKA);
+    }
+
+    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        return new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "key.deserializer", ByteArrayDeserializer.class,
                 "value.deserializer", ByteArrayDeserializer.class, "enable.auto.commit", false));
     }
 
@@ -390,11 +478,14 @@ public class Faults {
         final AtomicBoolean running = new AtomicBoolean(true);
         final ExecutorService senders;
         final boolean storm;
-        final int batch = brief ? 5 : 10;
+        final int batch;
+        final long limit;
 
-        private Load(List<Sluice> targets, int threads, boolean storm) {
+        private Load(List<Sluice> targets, int threads, boolean storm, int batch, long limit) {
             this.targets.addAll(targets);
             this.storm = storm;
+            this.batch = batch;
+            this.limit = limit;
             this.senders = Executors.newFixedThreadPool(threads);
             for (int i = 0; i < threads; i++) {
                 senders.submit(this::send);
@@ -402,7 +493,21 @@ public class Faults {
         }
 
         static Load start(List<Sluice> targets, int threads, boolean storm) {
-            return new Load(targets, threads, storm);
+            return new Load(targets, threads, storm, brief ? 5 : 10, Long.MAX_VALUE);
+        }
+
+        /** Sends about {@code events} events in batches of {@code batch}, as fast as they are answered. */
+        static Load backlog(List<Sluice> targets, int threads, int batch, long events) {
+            return new Load(targets, threads, false, batch, events);
+        }
+
+        /** Waits until the limit is sent (at most 300 s), then until every started delivery is answered. */
+        void awaitLimit() throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (sent.size() < limit && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            stop();
         }
 
         void replace(Sluice old, Sluice fresh) {
@@ -434,7 +539,7 @@ public class Faults {
         }
 
         private void send() {
-            while (running.get()) {
+            while (running.get() && sent.size() < limit) {
                 List<String> ids = new ArrayList<>();
                 StringBuilder body = new StringBuilder("[");
                 for (int i = 0; i < batch; i++) {
@@ -455,7 +560,9 @@ public class Faults {
                         deliver("msg_" + UUID.randomUUID(), bytes);
                     }
                 }
-                pause(50);
+                if (limit == Long.MAX_VALUE) {
+                    pause(50);
+                }
             }
         }
 
@@ -504,6 +611,248 @@ public class Faults {
             statuses.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
             maxAnswerNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
         }
+    }
+
+    /**
+     * A producer beside the webhook load: good events (the same shape) keyed by event_id, with acks=all; a send the
+     * broker did not acknowledge (broker down, timeout) is resent until it is, so every event sent is acknowledged by
+     * the end. Its ids join the load's sent and acknowledged sets, so one reconciliation covers both channels.
+     */
+    static final class KafkaLoad {
+        final Load load;
+        final Topic topic;
+        final AtomicLong acknowledged = new AtomicLong();
+        final AtomicLong resent = new AtomicLong();
+        final ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final ExecutorService senders;
+        final KafkaProducer<byte[], byte[]> producer;
+
+        private KafkaLoad(Load load, Topic topic, int threads) {
+            this.load = load;
+            this.topic = topic;
+            this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", topic.bootstrap(), "key.serializer",
+                    ByteArraySerializer.class, "value.serializer", ByteArraySerializer.class, "acks", "all",
+                    "max.block.ms", 5000, "request.timeout.ms", 5000, "delivery.timeout.ms", 15000,
+                    "linger.ms", 5));
+            this.senders = Executors.newFixedThreadPool(threads);
+            for (int i = 0; i < threads; i++) {
+                senders.submit(this::send);
+            }
+        }
+
+        static KafkaLoad start(Load load, Topic topic, int threads) {
+            return new KafkaLoad(load, topic, threads);
+        }
+
+        private void send() {
+            while (running.get()) {
+                String again = failed.poll();
+                if (again != null) {
+                    resent.incrementAndGet();
+                }
+                String id = again != null ? again : "fault-kafka-" + UUID.randomUUID();
+                load.sent.add(id);
+                produce(id);
+                pause(20);
+            }
+        }
+
+        private void produce(String id) {
+            try {
+                producer.send(new ProducerRecord<>(topic.name(), utf8(id), utf8(event(id))), (metadata, error) -> {
+                    if (error == null) {
+                        load.acknowledged.add(id);
+                        acknowledged.incrementAndGet();
+                    } else {
+                        failed.add(id);
+                    }
+                });
+            } catch (RuntimeException e) { // metadata not available within max.block.ms
+                failed.add(id);
+                pause(500);
+            }
+        }
+
+        /** Stops producing new events; resends the failed ones until the broker acknowledges them (up to 120 s). */
+        void stop() throws InterruptedException {
+            running.set(false);
+            senders.shutdown();
+            senders.awaitTermination(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            do {
+                producer.flush();
+                for (String id; (id = failed.poll()) != null;) {
+                    resent.incrementAndGet();
+                    produce(id);
+                }
+                producer.flush();
+            } while (!failed.isEmpty() && System.nanoTime() < deadline);
+            producer.close(Duration.ofSeconds(10));
+        }
+    }
+
+    /** A topic and its DLQ of one scenario, with its consumer group, on a broker. */
+    record Topic(String bootstrap, String name, String group) {
+        static final int PARTITIONS = 6;
+
+        static Topic create(String bootstrap) throws Exception {
+            String run = UUID.randomUUID().toString().substring(0, 8);
+            Topic topic = new Topic(bootstrap, "sluice.faults." + run, "sluice-faults-" + run);
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic.name(), PARTITIONS,
+                        (short) 1), new org.apache.kafka.clients.admin.NewTopic(topic.dlq(), PARTITIONS, (short) 1)))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
+            return topic;
+        }
+
+        String dlq() {
+            return name + ".dlq";
+        }
+
+        /** The environment of a Sluice that consumes this topic. */
+        Map<String, String> consumedBy() {
+            return Map.of("MP_MESSAGING_INCOMING_EVENTS_ENABLED", "true", "SLUICE_KAFKA_TOPICS", name,
+                    "SLUICE_KAFKA_DLQ", dlq(), "MP_MESSAGING_INCOMING_EVENTS_GROUP_ID", group);
+        }
+
+        /** Waits (at most 180 s) until the group has committed every partition to its end. */
+        boolean awaitCaughtUp() throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (System.nanoTime() < deadline) {
+                if (caughtUp()) {
+                    return true;
+                }
+                Thread.sleep(1000);
+            }
+            return false;
+        }
+
+        boolean caughtUp() throws Exception {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+                    List<TopicPartition> all = new ArrayList<>();
+                    for (int p = 0; p < PARTITIONS; p++) {
+                        all.add(new TopicPartition(name, p));
+                    }
+                    Map<TopicPartition, Long> ends = consumer.endOffsets(all);
+                    return all.stream().allMatch(tp -> committed.get(tp) != null
+                            && committed.get(tp).offset() >= ends.get(tp));
+                }
+            }
+        }
+    }
+
+    /**
+     * The suite's own single-node KRaft broker (FAULTS_KAFKA_PORT, 19492, and the next port for its controller), from
+     * the same jars as dev/kafka-up, with its data under target/faults/broker: restartable without touching the
+     * shared broker.
+     */
+    static final class Broker implements AutoCloseable {
+        static final int PORT = Integer.parseInt(env("FAULTS_KAFKA_PORT", "19492"));
+        static final Path HOME = LOGS.resolve("broker");
+        private Process process;
+        private int starts;
+
+        static Broker fresh() throws Exception {
+            if (Files.exists(HOME)) {
+                try (var paths = Files.walk(HOME)) {
+                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                }
+            }
+            Files.createDirectories(HOME);
+            Path props = HOME.resolve("server.properties");
+            Files.writeString(props, String.join("\n", "process.roles=broker,controller", "node.id=1",
+                    "controller.quorum.voters=1@127.0.0.1:" + (PORT + 1),
+                    "listeners=PLAINTEXT://127.0.0.1:" + PORT + ",CONTROLLER://127.0.0.1:" + (PORT + 1),
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + PORT, "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "log.dirs=" + HOME.resolve("data").toAbsolutePath(), "offsets.topic.replication.factor=1",
+                    "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1", "share.coordinator.state.topic.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0", ""));
+            String id = kafkaTool("kafka.tools.StorageTool", "random-uuid").strip();
+            kafkaTool("kafka.tools.StorageTool", "format", "-t", id, "-c", props.toString());
+            Broker broker = new Broker();
+            broker.start();
+            return broker;
+        }
+
+        String bootstrap() {
+            return "127.0.0.1:" + PORT;
+        }
+
+        /** A Sluice environment pointed at this broker. */
+        Map<String, String> servedTo(Map<String, String> env) {
+            Map<String, String> all = new LinkedHashMap<>(env);
+            all.put("SLUICE_KAFKA_HOST", "127.0.0.1");
+            all.put("SLUICE_KAFKA_PORT", Integer.toString(PORT));
+            return all;
+        }
+
+        private void start() throws Exception {
+            Path log = LOGS.resolve("broker-" + ++starts + ".log");
+            process = new ProcessBuilder(javaBin(), "-Xmx384m", "-cp", kafkaLibs(), "kafka.Kafka",
+                    HOME.resolve("server.properties").toString()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the suite's broker exited; see " + log);
+                }
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap(), "request.timeout.ms", 3000,
+                        "default.api.timeout.ms", 3000))) {
+                    admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
+                    log("own broker ready on " + bootstrap());
+                    return;
+                } catch (Exception e) {
+                    Thread.sleep(500);
+                }
+            }
+            throw new IllegalStateException("the suite's broker did not answer within 90 s; see " + log);
+        }
+
+        /** SIGTERM (a controlled shutdown, as a rolling broker upgrade does), then the same broker again. */
+        void restart() throws Exception {
+            stop();
+            start();
+        }
+
+        private void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+        }
+    }
+
+    static String kafkaLibs() {
+        return Path.of(env("KAFKA_HOME", ".cache/kafka"), "libs").toAbsolutePath() + "/*";
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static String kafkaTool(String main, String... args) throws Exception {
+        List<String> line = new ArrayList<>(List.of(javaBin(), "-Dorg.slf4j.simpleLogger.defaultLogLevel=off", "-cp",
+                kafkaLibs(), main));
+        line.addAll(List.of(args));
+        Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException(line + " failed: " + out);
+        }
+        return out;
     }
 
     static HttpRequest request(int port, String webhookId, byte[] body) {
@@ -628,6 +977,16 @@ public class Faults {
             return out;
         }
 
+        long count(String query) throws Exception {
+            return Long.parseLong(psql(query + ";").strip());
+        }
+
+        /** Seconds from {@code from} to the timestamp the query answers (NaN when it answers NULL). */
+        double secondsUntil(String query, Instant from) throws Exception {
+            String at = psql("SELECT extract(epoch FROM (" + query + "));").strip();
+            return at.isEmpty() ? Double.NaN : Double.parseDouble(at) - from.toEpochMilli() / 1000.0;
+        }
+
         /** Waits until promotion has nothing left to do (at most 180 s). */
         void awaitQuiet() throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
@@ -734,6 +1093,31 @@ public class Faults {
             }
             process.destroyForcibly();
             throw new IllegalStateException(name + " not ready within 120 s; see " + log);
+        }
+
+        /** Several instances on one database, started side by side (each on the next port). */
+        static List<Sluice> startAll(Database db, Map<String, String> extra, String... names) throws Exception {
+            List<java.util.concurrent.CompletableFuture<Sluice>> starting = new ArrayList<>();
+            for (String name : names) {
+                int port = basePort++;
+                starting.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return start(name, port, db, extra);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            List<Sluice> all = new ArrayList<>();
+            for (var future : starting) {
+                all.add(future.get(180, TimeUnit.SECONDS));
+            }
+            return all;
+        }
+
+        /** kill -9. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
 
         void stop() throws InterruptedException {

@@ -27,6 +27,7 @@ import io.sluice.event.EventDecoder;
 import io.sluice.event.EventDecoder.DecodedEvent;
 import io.sluice.event.EventValidator;
 import io.sluice.event.Violation;
+import io.sluice.ingest.Channel;
 import io.sluice.metrics.SluiceMetrics;
 
 /**
@@ -164,6 +165,8 @@ public class BackfillRunner {
         }
         metrics.backfillLines(source, "accepted", chunk.rows.size());
         metrics.backfillLines(source, "rejected", chunk.rejects.size());
+        metrics.received(Channel.FILE, source, chunk.rows.size(), chunk.duplicates - chunk.duplicatesCounted,
+                chunk.rejects.size());
         Log.debugf("backfill of %s: chunk landed, %d lines so far", source, progress.lines());
         chunk.committed(progress);
     }
@@ -223,10 +226,13 @@ public class BackfillRunner {
         long duplicates;
         long rejected;
         long lastLine;
+        /** The duplicates already counted in sluice.events.received (those of earlier chunks). */
+        long duplicatesCounted;
 
         Chunk(Progress from) {
             accepted = from.accepted();
             duplicates = from.duplicates();
+            duplicatesCounted = duplicates;
             rejected = from.rejected();
             lastLine = from.lines();
         }
@@ -242,6 +248,7 @@ public class BackfillRunner {
         void committed(Progress progress) {
             accepted = progress.accepted();
             rejected = progress.rejected();
+            duplicatesCounted = duplicates;
             rows.clear();
             rejects.clear();
             keys.clear();

@@ -16,6 +16,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+
 /**
  * Lands file chunks in bronze with PostgreSQL's COPY (pgjdbc {@link CopyManager}, over the JDBC datasource: the
  * Vert.x client has no COPY), under the landing contract of every door: one {@code batch_id} from
@@ -51,9 +55,11 @@ public class BronzeCopy {
     }
 
     private final DataSource dataSource;
+    private final Pool pool;
 
-    public BronzeCopy(DataSource dataSource) {
+    public BronzeCopy(DataSource dataSource, Pool pool) {
         this.dataSource = dataSource;
+        this.pool = pool;
     }
 
     /**
@@ -75,24 +81,19 @@ public class BronzeCopy {
         }
     }
 
-    /** Whether some instance is running the job (holds its advisory lock). */
-    public boolean runnerAlive(long jobId) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement probe = connection.prepareStatement(
-                        "SELECT pg_try_advisory_lock(?) AS free")) {
-            probe.setLong(1, lockKey(jobId));
-            try (ResultSet rs = probe.executeQuery()) {
-                rs.next();
-                boolean free = rs.getBoolean("free");
-                if (free) {
-                    try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                        unlock.setLong(1, lockKey(jobId));
-                        unlock.execute();
-                    }
-                }
-                return !free;
-            }
-        }
+    /**
+     * Whether some instance is running the job (holds its advisory lock), asked without blocking a thread: on a
+     * connection of the Vert.x pool, the lock is tried and, if it was free, let go again.
+     */
+    public Uni<Boolean> runnerAlive(long jobId) {
+        Tuple key = Tuple.of(lockKey(jobId));
+        return pool.withConnection(connection -> connection.preparedQuery("SELECT pg_try_advisory_lock($1) AS free")
+                .execute(key)
+                .map(rows -> rows.iterator().next().getBoolean("free"))
+                .call(free -> free
+                        ? connection.preparedQuery("SELECT pg_advisory_unlock($1)").execute(key)
+                        : Uni.createFrom().voidItem())
+                .map(free -> !free));
     }
 
     private static long lockKey(long jobId) {

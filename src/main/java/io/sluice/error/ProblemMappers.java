@@ -32,9 +32,14 @@ public class ProblemMappers {
         return Problems.badRequest("the request body could not be read");
     }
 
+    /** A client that went away mid-request is not an error of ours ({@link Disconnects}); anything else is. */
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
-        Log.errorf(e, "unexpected error answering a request");
+        if (Disconnects.clientGone(e)) {
+            Log.debugf("the client went away before its answer: %s", e.toString());
+        } else {
+            Log.errorf(e, "unexpected error answering a request");
+        }
         return Problems.response(Problem.of("internal", "Internal error", 500,
                 "The request could not be processed; it was not stored. Retry later."));
     }

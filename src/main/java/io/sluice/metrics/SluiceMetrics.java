@@ -151,12 +151,17 @@ public class SluiceMetrics {
     }
 
     public void received(Channel channel, String source, IngestResult result) {
-        received(channel, source, "accepted", result.accepted());
-        received(channel, source, "duplicate", result.duplicates());
-        received(channel, source, "rejected", result.rejected().size());
+        received(channel, source, result.accepted(), result.duplicates(), result.rejected().size());
     }
 
-    private void received(Channel channel, String source, String outcome, int count) {
+    /** Events received by a door that counts them itself (the backfill's COPY chunks). */
+    public void received(Channel channel, String source, long accepted, long duplicates, long rejected) {
+        received(channel, source, "accepted", accepted);
+        received(channel, source, "duplicate", duplicates);
+        received(channel, source, "rejected", rejected);
+    }
+
+    private void received(Channel channel, String source, String outcome, long count) {
         if (count == 0 && counters.containsKey(List.of(EVENTS_RECEIVED, channel.column(), source, outcome))) {
             return;
         }

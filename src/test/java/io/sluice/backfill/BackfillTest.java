@@ -21,9 +21,11 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 import io.sluice.support.Db;
+import io.sluice.support.Meters;
 
 /**
  * The backfill door: NDJSON and gzipped CSV uploads streamed past the HTTP body limit, decoded and validated per
@@ -97,6 +99,16 @@ class BackfillTest {
         assertThat(job.getLong("duplicates")).isEqualTo(1);
         assertThat(job.getLong("rejected")).isEqualTo(3);
         assertThat(job.getLong("bytes")).isEqualTo(body.getBytes(StandardCharsets.UTF_8).length);
+        // counted like every door's events
+        String meters = Meters.scrape();
+        String channel = "channel=\"file\"";
+        String ofSource = "source=\"" + source + "\"";
+        assertThat(Meters.sum(meters, "sluice_events_received_total", channel, ofSource, "outcome=\"accepted\""))
+                .isEqualTo(2);
+        assertThat(Meters.sum(meters, "sluice_events_received_total", channel, ofSource, "outcome=\"duplicate\""))
+                .isEqualTo(1);
+        assertThat(Meters.sum(meters, "sluice_events_received_total", channel, ofSource, "outcome=\"rejected\""))
+                .isEqualTo(3);
 
         List<Map<String, Object>> rows = Db.rows("SELECT id, event_id, headers->>'line' AS line, received_at "
                 + "FROM bronze.events WHERE channel = 'file' AND source = ? ORDER BY id", source);
@@ -207,8 +219,9 @@ class BackfillTest {
         long id = partial.getLong("id");
         Db.execute("UPDATE bronze.backfill_jobs SET state = 'running', finished_at = NULL, "
                 + "updated_at = now() - interval '10 minutes' WHERE id = ?", id);
+        // markOrphans runs on a Vert.x event-loop context here: a blocking wait inside it would be refused
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            interruptions.markOrphans();
+            VertxContextSupport.subscribeAndAwait(() -> interruptions.markOrphans());
             as(READER).get("/v1/admin/backfills/" + id).then().statusCode(200).body("state", equalTo("interrupted"));
         });
         JsonPath resumed = as(OPERATOR).contentType("application/x-ndjson")

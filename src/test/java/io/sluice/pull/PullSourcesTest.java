@@ -77,6 +77,8 @@ class PullSourcesTest {
         assertThat(Db.rows("SELECT headers->>'pull_cursor' AS cursor FROM bronze.events WHERE event_id = ?",
                 PullScenarios.id("body", 3)).get(0).get("cursor")).isEqualTo("c1");
         assertThat(FakeEventsApi.Control.seen(PullScenarios.source("t-body"))).isNotEmpty();
+        assertThat(Meters.sum(Meters.scrape(), "sluice_events_received_total", "channel=\"pull\"",
+                "source=\"" + PullScenarios.source("t-body") + "\"", "outcome=\"accepted\"")).isEqualTo(3);
     }
 
     @Test

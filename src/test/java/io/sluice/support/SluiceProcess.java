@@ -95,6 +95,14 @@ public final class SluiceProcess implements AutoCloseable {
                 : java.util.Optional.empty();
     }
 
+    /** kill -9: no shutdown hook, no drain, connections dropped as by a crash. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("still running 30 s after SIGKILL");
+        }
+    }
+
     public boolean alive() {
         return process.isAlive();
     }
