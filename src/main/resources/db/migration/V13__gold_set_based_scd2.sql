@@ -57,12 +57,14 @@ BEGIN
                   (i.name, i.category, i.brand, i.price, i.currency))
     ), windows AS (
         SELECT m.sku,
-               coalesce((SELECT max(s.occurred_at) FROM silver.events s
+               coalesce((SELECT s.occurred_at FROM silver.events s
                          WHERE s.sku = m.sku AND s.occurred_at < m.occurred_at
-                           AND gold.is_product_event(s.event_type)), '-infinity') AS p,
-               coalesce((SELECT min(s.occurred_at) FROM silver.events s
+                           AND gold.is_product_event(s.event_type)
+                         ORDER BY s.occurred_at DESC LIMIT 1), '-infinity') AS p,
+               coalesce((SELECT s.occurred_at FROM silver.events s
                          WHERE s.sku = m.sku AND s.occurred_at > m.occurred_at
-                           AND gold.is_product_event(s.event_type)), m.occurred_at) AS r
+                           AND gold.is_product_event(s.event_type)
+                         ORDER BY s.occurred_at LIMIT 1), m.occurred_at) AS r
         FROM misfit m
     ), flagged AS (
         SELECT *, CASE WHEN p < max(r) OVER (PARTITION BY sku ORDER BY p, r
