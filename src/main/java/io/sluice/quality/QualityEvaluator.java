@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.sluice.config.QualityConfig;
@@ -29,6 +30,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * its {@code sluice_quality_failing} gauges from the results table, so all report the same.
  */
 @ApplicationScoped
+@Startup
 public class QualityEvaluator {
 
     private static final String LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('sluice.quality.evaluate')) AS locked";
