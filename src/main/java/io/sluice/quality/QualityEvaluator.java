@@ -88,7 +88,7 @@ public class QualityEvaluator {
         }
     }
 
-    @Scheduled(every = "${sluice.quality.evaluate-interval:30s}", delay = 2, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${sluice.quality.evaluate-interval:30s}", delay = 2, delayUnit = java.util.concurrent.TimeUnit.SECONDS, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduled() {
         if (expectations.all().isEmpty()) {
             return Uni.createFrom().voidItem();
