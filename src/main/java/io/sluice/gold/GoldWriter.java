@@ -18,13 +18,16 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Brings gold up to date with one silver upsert, in the caller's transaction: the batch's {@link GoldDeltas}, sent as
- * arrays to the units of migration V9, one statement each, in the order that fixes the lock order (dates, customers,
- * sku locks, facts removed, SCD 2, facts added, daily metrics). A unit with nothing to do is not called.
+ * arrays to the units of migrations V9 and V13, one statement each, in the order that fixes the lock order (dates, new
+ * customers, sku locks, facts removed, SCD 2, facts added, daily metrics, customers' seen windows). The rows every
+ * concurrent promotion touches (daily metrics, revenue, customers) are locked last, so those locks are held only until
+ * the commit. A unit with nothing to do is not called.
  */
 @ApplicationScoped
 public class GoldWriter {
 
     static final String ADD_DAYS = "SELECT gold.add_days($1::date[])";
+    static final String ADD_CUSTOMERS = "SELECT gold.add_customers($1::text[])";
     static final String APPLY_CUSTOMERS = "SELECT gold.apply_customers($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[])";
     static final String LOCK_SKUS = "SELECT gold.lock_skus($1::text[])";
     static final String REMOVE_ORDER_LINES = "SELECT gold.remove_order_lines($1::text[])";
@@ -46,7 +49,9 @@ public class GoldWriter {
             return Uni.createFrom().voidItem();
         }
         return run(connection, ADD_DAYS, Tuple.of(d.days().toArray(LocalDate[]::new)))
-                .chain(() -> customers(connection, d))
+                .chain(() -> d.customers().isEmpty()
+                        ? done()
+                        : run(connection, ADD_CUSTOMERS, Tuple.of(d.customers().keySet().toArray(String[]::new))))
                 .chain(() -> run(connection, LOCK_SKUS, Tuple.of(d.lockedSkus().toArray(String[]::new))))
                 .chain(() -> d.removedPurchases().isEmpty()
                         ? done()
@@ -57,7 +62,8 @@ public class GoldWriter {
                 .chain(() -> d.productEvents().isEmpty() ? done() : productEvents(connection, d.productEvents()))
                 .chain(() -> d.lines().isEmpty() ? done() : lines(connection, d.lines()))
                 .chain(() -> d.productMetrics().isEmpty() ? done() : productMetrics(connection, d))
-                .chain(() -> d.revenue().isEmpty() ? done() : revenue(connection, d));
+                .chain(() -> d.revenue().isEmpty() ? done() : revenue(connection, d))
+                .chain(() -> customers(connection, d));
     }
 
     private static Uni<Void> customers(SqlConnection connection, GoldDeltas d) {
