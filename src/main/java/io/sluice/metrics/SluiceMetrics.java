@@ -62,6 +62,10 @@ public class SluiceMetrics {
     public static final String PULL_FAILING = "sluice.pull.failing";
     /** Backfill lines by outcome (accepted, rejected), by source. */
     public static final String BACKFILL_LINES = "sluice.backfill.lines";
+    /** Evaluations of data-quality expectations, by expectation and verdict (pass, fail, no_data). */
+    public static final String QUALITY_CHECKS = "sluice.quality.checks";
+    /** 1 while an expectation's latest verdict is fail, else 0 (every instance reports quality.results). */
+    public static final String QUALITY_FAILING = "sluice.quality.failing";
 
     private final MeterRegistry registry;
     private final Timer bronzeWrite;
@@ -294,5 +298,23 @@ public class SluiceMetrics {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /** Evaluations of a data-quality expectation with verdict pass, fail or no_data (0 registers the series). */
+    public void qualityChecks(String expectation, String verdict, int count) {
+        counter(List.of(QUALITY_CHECKS, expectation, verdict), () -> Counter.builder(QUALITY_CHECKS)
+                .description("Evaluations of data-quality expectations, by expectation and verdict")
+                .tags("expectation", expectation, "verdict", verdict)
+                .register(registry))
+                .increment(count);
+    }
+
+    /** Registers an expectation's failing gauge once; its value (1 failing, 0 not) is read from the supplier. */
+    public void qualityFailing(String expectation, Supplier<Number> failing) {
+        Gauge.builder(QUALITY_FAILING, failing)
+                .description("1 while the data-quality expectation's latest verdict is fail, else 0")
+                .tag("expectation", expectation)
+                .strongReference(true)
+                .register(registry);
     }
 }

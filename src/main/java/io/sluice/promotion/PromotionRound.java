@@ -28,6 +28,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.sluice.config.SluiceConfig;
 import io.sluice.gold.GoldWriter;
 import io.sluice.metrics.SluiceMetrics;
+import io.sluice.quality.QualityCounters;
 import io.sluice.silver.SilverEvent;
 import io.sluice.silver.SilverWriter;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -172,12 +173,14 @@ public class PromotionRound {
     private final SluiceMetrics metrics;
     private final SluiceConfig.Promotion config;
     private final Backoff backoff;
+    private final QualityCounters quality;
 
     public PromotionRound(Pool pool, SilverWriter silver, GoldWriter gold, ObjectMapper mapper, SluiceMetrics metrics,
-            SluiceConfig config) {
+            SluiceConfig config, QualityCounters quality) {
         this.pool = pool;
         this.silver = silver;
         this.gold = gold;
+        this.quality = quality;
         this.transform = new SilverTransform(config.privacy().hashKey());
         this.mapper = mapper.copy()
                 .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
@@ -278,7 +281,8 @@ public class PromotionRound {
         return Uni.createFrom().item(() -> transformAll(claimed))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(transformed -> silver.upsert(connection, latestPerEvent(transformed.events()))
-                        .chain(changes -> gold.apply(connection, changes))
+                        .call(changes -> gold.apply(connection, changes))
+                        .call(changes -> quality.record(connection, changes))
                         .chain(() -> connection.preparedQuery(DONE)
                                 .execute(Tuple.of(concat(transformed.promotedIds(), orphans), claim.batches())))
                         .invoke(() -> metrics.promoted("orphaned",
