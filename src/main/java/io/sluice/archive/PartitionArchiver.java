@@ -234,6 +234,9 @@ public class PartitionArchiver {
                 }
             }
             bytes = counted.count;
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new ArchiveException("read back of " + store.location(objectKey) + " is not whole gzip: "
+                    + e.getMessage(), e);
         }
         String sha = HexFormat.of().formatHex(stored.digest());
         String ndjsonSha = HexFormat.of().formatHex(ndjson.digest());

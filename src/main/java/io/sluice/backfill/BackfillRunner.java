@@ -64,6 +64,7 @@ public class BackfillRunner {
     }
 
     private static final long BRAKE_POLL_MILLIS = 100;
+    private static final java.util.regex.Pattern HEX_SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private final EventDecoder decoder;
     private final EventValidator validator;
@@ -132,8 +133,9 @@ public class BackfillRunner {
         byte[] json = line.json();
         EventDecoder.Format decodeAs = EventDecoder.Format.NATIVE;
         Map<String, String> eventHeaders = Map.of();
+        Archived archived = null;
         if (archiveKey != null && json != null) {
-            Archived archived = archived(json);
+            archived = archived(json);
             if (archived == null) {
                 chunk.reject(new RejectedLine(null, null, source, null, headers,
                         json(List.of(new Violation("$", "not a bronze row of the archive (no payload or source)"))),
@@ -182,7 +184,10 @@ public class BackfillRunner {
                     headers, json(violations), reason));
             return;
         }
-        String hash = sha256(event.payloadJson());
+        // an archived row keeps the hash of its payload as first received (jsonb reordered its keys since)
+        String hash = archived != null && archived.payloadHash != null
+                ? archived.payloadHash
+                : sha256(event.payloadJson());
         if (!chunk.keys.add(event.eventId() + ":" + hash)) {
             chunk.duplicates++;
             return;
@@ -231,19 +236,23 @@ public class BackfillRunner {
         String id;
         String channel;
         String receivedAt;
+        String payloadHash;
         JsonNode headers;
 
+        /** The headers as received (text values), with the job's and the archived row's lineage beside them. */
         String headers(long jobId, long line, String archiveKey) {
             ObjectNode node = mapper.createObjectNode();
+            if (headers != null && headers.isObject()) {
+                headers.fields().forEachRemaining(field -> node.put(field.getKey(), field.getValue().isTextual()
+                        ? field.getValue().asText()
+                        : field.getValue().toString()));
+            }
             node.put("backfill_job", Long.toString(jobId));
             node.put("line", Long.toString(line));
             node.put("archive", archiveKey);
             node.put("archived_id", id);
             node.put("archived_channel", channel);
             node.put("archived_received_at", receivedAt);
-            if (headers != null && headers.isObject()) {
-                node.set("archived_headers", headers);
-            }
             return json(node);
         }
 
@@ -285,6 +294,8 @@ public class BackfillRunner {
                     case "id" -> archived.id = parser.getText();
                     case "channel" -> archived.channel = parser.getText();
                     case "received_at" -> archived.receivedAt = parser.getText();
+                    case "payload_hash" -> archived.payloadHash = value == JsonToken.VALUE_STRING
+                            && HEX_SHA256.matcher(parser.getText()).matches() ? parser.getText() : null;
                     default -> parser.skipChildren();
                 }
             }
