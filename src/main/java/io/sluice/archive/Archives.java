@@ -8,9 +8,15 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.sluice.config.SluiceConfig;
 
-/** The configured archive target ({@code sluice.archive.target}): a directory, an S3 bucket, or none. */
+/**
+ * The configured archive target ({@code sluice.archive.target}): a directory, an S3 bucket, or none. Built at
+ * startup on the main thread (an S3 client takes seconds to build: never on an event loop), so a wrong target fails
+ * the start.
+ */
+@Startup
 @ApplicationScoped
 public class Archives {
 

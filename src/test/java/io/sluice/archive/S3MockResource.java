@@ -24,6 +24,11 @@ public class S3MockResource implements QuarkusTestResourceLifecycleManager {
         properties.put(S3MockApplication.PROP_INITIAL_BUCKETS, BUCKET);
         properties.put(S3MockApplication.PROP_SILENT, true);
         properties.put("spring.main.banner-mode", "off");
+        // S3Mock's own application.properties is shadowed by Sluice's on the test classpath: its keys, given here
+        properties.put("com.adobe.testing.s3mock.region", "us-east-1");
+        properties.put("spring.jmx.enabled", false);
+        properties.put("server.tomcat.max-swallow-size", "10MB");
+        properties.put("management.endpoints.web.discovery.enabled", false);
         s3 = S3MockApplication.start(properties);
         endpoint = "http://127.0.0.1:" + s3.getHttpPort();
         return Map.of("sluice.archive.target", "s3",
