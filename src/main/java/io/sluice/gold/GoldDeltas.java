@@ -55,7 +55,7 @@ public record GoldDeltas(Set<LocalDate> days, Map<String, Seen> customers, Set<S
         }
 
         boolean isZero() {
-            return equals(ZERO);
+            return views == 0 && addToCarts == 0 && removeFromCarts == 0 && unitsSold == 0 && orders == 0;
         }
     }
 

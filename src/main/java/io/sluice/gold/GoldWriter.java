@@ -18,8 +18,11 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Brings gold up to date with one silver upsert, in the caller's transaction: the batch's {@link GoldDeltas}, sent as
- * arrays to the units of migration V9, one statement each, in the order that fixes the lock order (dates, customers,
- * sku locks, facts removed, SCD 2, facts added, daily metrics). A unit with nothing to do is not called.
+ * arrays to the units of migrations V9 and V13, one statement each, in the order that fixes the lock order (dates, sku
+ * locks, facts removed, SCD 2, facts added, daily metrics, customers). The rows every concurrent promotion touches
+ * (daily metrics, revenue, customers) are locked last, so those locks are held only until the commit; facts of users
+ * seen for the first time get their customer once apply_customers has made it. A unit with nothing to do is not
+ * called.
  */
 @ApplicationScoped
 public class GoldWriter {
@@ -38,6 +41,7 @@ public class GoldWriter {
     static final String ADD_PRODUCT_METRICS = """
             SELECT gold.add_product_metrics($1::date[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[],
                                             $6::bigint[], $7::bigint[])""";
+    static final String LINK_CUSTOMERS = "SELECT gold.link_customers($1::text[])";
     static final String ADD_REVENUE = "SELECT gold.add_revenue($1::date[], $2::text[], $3::bigint[], $4::text[]::numeric[])";
 
     public Uni<Void> apply(SqlConnection connection, SilverChanges changes) {
@@ -46,7 +50,6 @@ public class GoldWriter {
             return Uni.createFrom().voidItem();
         }
         return run(connection, ADD_DAYS, Tuple.of(d.days().toArray(LocalDate[]::new)))
-                .chain(() -> customers(connection, d))
                 .chain(() -> run(connection, LOCK_SKUS, Tuple.of(d.lockedSkus().toArray(String[]::new))))
                 .chain(() -> d.removedPurchases().isEmpty()
                         ? done()
@@ -55,9 +58,13 @@ public class GoldWriter {
                         ? done()
                         : run(connection, REBUILD_PRODUCTS, Tuple.of(d.rebuiltSkus().toArray(String[]::new))))
                 .chain(() -> d.productEvents().isEmpty() ? done() : productEvents(connection, d.productEvents()))
-                .chain(() -> d.lines().isEmpty() ? done() : lines(connection, d.lines()))
-                .chain(() -> d.productMetrics().isEmpty() ? done() : productMetrics(connection, d))
-                .chain(() -> d.revenue().isEmpty() ? done() : revenue(connection, d));
+                .chain(() -> d.lines().isEmpty() ? Uni.createFrom().item(new String[0]) : lines(connection, d.lines()))
+                .call(() -> d.productMetrics().isEmpty() ? done() : productMetrics(connection, d))
+                .call(() -> d.revenue().isEmpty() ? done() : revenue(connection, d))
+                .call(() -> customers(connection, d))
+                .chain(newCustomersLines -> newCustomersLines.length == 0
+                        ? done()
+                        : run(connection, LINK_CUSTOMERS, Tuple.of((Object) newCustomersLines)));
     }
 
     private static Uni<Void> customers(SqlConnection connection, GoldDeltas d) {
@@ -84,8 +91,9 @@ public class GoldWriter {
                 column(events, SilverEvent::productCurrency, String[]::new))));
     }
 
-    private static Uni<Void> lines(SqlConnection connection, List<GoldDeltas.Line> lines) {
-        return run(connection, ADD_ORDER_LINES, Tuple.tuple(List.of(
+    /** Adds the lines; returns the purchases whose user had no customer row yet (linked after apply_customers). */
+    private static Uni<String[]> lines(SqlConnection connection, List<GoldDeltas.Line> lines) {
+        return connection.preparedQuery(ADD_ORDER_LINES).execute(Tuple.tuple(List.of(
                 column(lines, GoldDeltas.Line::eventId, String[]::new),
                 column(lines, GoldDeltas.Line::lineNo, Integer[]::new),
                 column(lines, GoldDeltas.Line::orderId, String[]::new),
@@ -94,7 +102,8 @@ public class GoldWriter {
                 column(lines, GoldDeltas.Line::sku, String[]::new),
                 column(lines, GoldDeltas.Line::quantity, Integer[]::new),
                 column(lines, l -> number(l.unitPrice()), String[]::new),
-                column(lines, GoldDeltas.Line::currency, String[]::new))));
+                column(lines, GoldDeltas.Line::currency, String[]::new))))
+                .map(rows -> rows.iterator().next().getArrayOfStrings(0));
     }
 
     private static Uni<Void> productMetrics(SqlConnection connection, GoldDeltas d) {

@@ -37,10 +37,20 @@ public final class SilverTransform {
             "order", Set.of("order_id", "currency", "total", "items"),
             "context", Set.of("ip", "user_agent", "locale"));
 
-    private final byte[] hashKey;
+    /** One keyed Mac per thread: looking the algorithm up and keying it cost more than hashing an address. */
+    private final ThreadLocal<Mac> macs;
 
     public SilverTransform(String hashKey) {
-        this.hashKey = hashKey.getBytes(StandardCharsets.UTF_8);
+        SecretKeySpec key = new SecretKeySpec(hashKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(() -> {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(key);
+                return mac;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+            }
+        });
     }
 
     public SilverEvent toSilver(BronzeRecord bronze) {
@@ -118,13 +128,7 @@ public final class SilverTransform {
         if (value == null) {
             return null;
         }
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(hashKey, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
-        }
+        return HexFormat.of().formatHex(macs.get().doFinal(value.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String text(JsonNode node, String field) {

@@ -14,7 +14,7 @@ import io.sluice.promotion.ManualPromotionProfile;
 import io.sluice.support.Db;
 
 /**
- * The non-SCD 2 units of migration V9 on crafted inputs, each in a transaction that is rolled back: dates, customers,
+ * The non-SCD 2 units of migrations V9 and V13 on crafted inputs, each in a transaction that is rolled back: dates, customers,
  * sku locks, facts and the two daily metrics tables.
  */
 @QuarkusTest
@@ -100,6 +100,42 @@ class GoldUnitsTest {
             assertThat(db.column("SELECT event_id FROM gold.fact_order_line WHERE sku = ?", sku))
                     .containsExactly(run + "-p2");
         }
+    }
+
+    @Test
+    void linesOfAUserSeenForTheFirstTimeGetTheirCustomerOnceApplyCustomersHasMadeIt() {
+        String sku = run + "-sku", known = run + "-known", fresh = run + "-fresh";
+        try (GoldSql db = new GoldSql()) {
+            db.execute("SELECT gold.add_days(ARRAY['2001-01-01'::date])");
+            db.execute("SELECT gold.apply_customers(ARRAY[?], ARRAY['2001-01-01Z'::timestamptz],"
+                    + " ARRAY['2001-01-01Z'::timestamptz], '{}')", known);
+            silver(db, run + "-p1", known, "2001-01-01T09:00:00Z");
+            silver(db, run + "-p2", fresh, "2001-01-01T10:00:00Z");
+            silver(db, run + "-p3", null, "2001-01-01T11:00:00Z");
+            Object missing = db.value("""
+                    SELECT gold.add_order_lines(ARRAY[?, ?, ?, ?], ARRAY[1, 1, 2, 1], ARRAY['o1', 'o2', 'o2', 'o3'],
+                        ARRAY['2001-01-01T09:00Z'::timestamptz, '2001-01-01T10:00Z', '2001-01-01T10:00Z',
+                              '2001-01-01T11:00Z'],
+                        ARRAY[?, ?, ?, NULL], ARRAY[?, ?, ?, ?], ARRAY[1, 1, 1, 1], ARRAY[1, 1, 1, 1]::numeric[],
+                        ARRAY['EUR', 'EUR', 'EUR', 'EUR'])::text""",
+                    run + "-p1", run + "-p2", run + "-p2", run + "-p3", known, fresh, fresh, sku, sku, sku, sku);
+            assertThat(missing).isEqualTo("{" + run + "-p2}");
+            assertThat(factCustomers(db, sku)).containsExactly(run + "-p1|" + known, run + "-p2|-", run + "-p2|-",
+                    run + "-p3|-");
+
+            db.execute("SELECT gold.apply_customers(ARRAY[?], ARRAY['2001-01-01T10:00Z'::timestamptz],"
+                    + " ARRAY['2001-01-01T10:00Z'::timestamptz], '{}')", fresh);
+            db.execute("SELECT gold.link_customers(ARRAY[?])", run + "-p2");
+            assertThat(factCustomers(db, sku)).containsExactly(run + "-p1|" + known, run + "-p2|" + fresh,
+                    run + "-p2|" + fresh, run + "-p3|-");
+        }
+    }
+
+    private static java.util.List<String> factCustomers(GoldSql db, String sku) {
+        return db.column("""
+                SELECT f.event_id || '|' || coalesce(c.user_id, '-') FROM gold.fact_order_line f
+                LEFT JOIN gold.dim_customer c ON c.customer_key = f.customer_key
+                WHERE f.sku = ? ORDER BY f.event_id, f.line_no""", sku);
     }
 
     @Test
