@@ -3,6 +3,7 @@ package io.sluice.backfill;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +28,9 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.TokenAuthenticationRequest;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
+import io.sluice.archive.ArchiveException;
+import io.sluice.archive.ArchiveKeys;
+import io.sluice.archive.PartitionArchiver;
 import io.sluice.bronze.BackfillJob;
 import io.sluice.bronze.BackfillJobs;
 import io.sluice.bronze.BronzeCopy;
@@ -45,6 +49,11 @@ import io.vertx.ext.web.RoutingContext;
  * read as a stream on a worker thread (gzip decoded on the fly), never buffered whole, and the answer (202 with the
  * job) comes once the file has been read to its end. Meanwhile the job's progress is at
  * {@code GET /v1/admin/backfills/{id}}.
+ * <p>
+ * {@code POST /v1/admin/backfills?archive=KEY} (no body) replays an object of the raw archive instead
+ * ({@code bronze/events_20260101.ndjson.gz}): it is first checked against its manifest, then read from the
+ * archive's store through the same runner, each row under its own source; silver upserts by event_id, so a replay
+ * adds no silver rows for events silver already holds.
  */
 @ApplicationScoped
 public class BackfillRoute {
@@ -61,6 +70,7 @@ public class BackfillRoute {
     private final BackfillJobs jobs;
     private final IdentityProviderManager identities;
     private final ObjectMapper mapper;
+    private final PartitionArchiver archive;
     private final Semaphore running = new Semaphore(MAX_RUNNING);
     private final ExecutorService workers = Executors.newFixedThreadPool(MAX_RUNNING, runnable -> {
         Thread thread = new Thread(runnable, "sluice-backfill");
@@ -69,7 +79,8 @@ public class BackfillRoute {
     });
 
     public BackfillRoute(BackfillRunner runner, BackfillJobs jobs, IdentityProviderManager identities,
-            ObjectMapper mapper) {
+            ObjectMapper mapper, PartitionArchiver archive) {
+        this.archive = archive;
         this.runner = runner;
         this.jobs = jobs;
         this.identities = identities;
@@ -116,6 +127,11 @@ public class BackfillRoute {
 
     private void accept(RoutingContext context, Context vertx, Optional<String> resumeId, String who) {
         HttpServerRequest request = context.request();
+        String archiveKey = request.getParam("archive");
+        if (archiveKey != null) {
+            acceptArchive(context, resumeId, archiveKey, who);
+            return;
+        }
         Optional<BackfillRunner.Format> format = format(request.getHeader(HttpHeaders.CONTENT_TYPE));
         if (format.isEmpty()) {
             answer(context, Problem.of("unsupported-media-type", "Unsupported media type", 415,
@@ -154,16 +170,88 @@ public class BackfillRoute {
                 .orElse("of source " + source), who);
         workers.execute(() -> {
             try {
-                run(context, body, format.get(), gzip(encoding), source, id);
+                run(context, body, format.get(), gzip(encoding), source, id, null);
             } finally {
                 running.release();
             }
         });
     }
 
+    /** A replay of an archived object: no body; the object is read from the archive's store. */
+    private void acceptArchive(RoutingContext context, Optional<String> resumeId, String key, String who) {
+        context.request().resume();
+        if (!archive.enabled()) {
+            answer(context, Problem.of("archive-off", "Conflict", 409,
+                    "No raw archive is configured here (sluice.archive.target=none)."));
+            return;
+        }
+        if (!ArchiveKeys.isObjectKey(key)) {
+            answer(context, badRequest("archive must be the key of an archived object, e.g. "
+                    + "bronze/events_20260101.ndjson.gz (A-Z a-z 0-9 . _ - /, no ..)"));
+            return;
+        }
+        Optional<Long> id = resumeId.flatMap(BackfillRoute::parseId);
+        if (resumeId.isPresent() && id.isEmpty()) {
+            answer(context, notFound());
+            return;
+        }
+        if (!running.tryAcquire()) {
+            context.response().putHeader("Retry-After", "60");
+            answer(context, Problem.of("unavailable", "Service unavailable", 503,
+                    "This instance already runs " + MAX_RUNNING + " backfills; retry later or on another instance."));
+            return;
+        }
+        String name = key.substring(key.lastIndexOf('/') + 1, key.length() - ArchiveKeys.OBJECT_SUFFIX.length());
+        String source = ("archive:" + name).substring(0, Math.min(128, name.length() + "archive:".length()));
+        Log.infof("admin backfill %s of the archived object %s requested by %s",
+                resumeId.map(r -> "resume of job " + r).orElse("replay"), key, who);
+        workers.execute(() -> {
+            try {
+                replay(context, key, source, id);
+            } finally {
+                running.release();
+            }
+        });
+    }
+
+    /** On a worker thread: checks the archived object against its manifest, then runs it like an upload. */
+    private void replay(RoutingContext context, String key, String source, Optional<Long> resumeId) {
+        try {
+            archive.verifyArchived(key);
+        } catch (NoSuchFileException e) {
+            answer(context, Problem.of("not-found", "Not found", 404,
+                    "There is no archived object (with its manifest) at " + key + "."));
+            return;
+        } catch (ArchiveException e) {
+            answer(context, Problem.of("archive-corrupt", "Unprocessable archive", 422,
+                    "The archived object does not match its manifest; nothing was replayed. " + e.getMessage()));
+            return;
+        } catch (IOException | RuntimeException e) {
+            Log.warnf("archived object %s could not be read: %s", key, e.toString());
+            context.response().putHeader("Retry-After", "30");
+            answer(context, Problem.of("unavailable", "Service unavailable", 503,
+                    "The archive could not be read; retry later."));
+            return;
+        }
+        InputStream object;
+        try {
+            object = archive.open(key);
+        } catch (IOException e) {
+            context.response().putHeader("Retry-After", "30");
+            answer(context, Problem.of("unavailable", "Service unavailable", 503,
+                    "The archive could not be read; retry later."));
+            return;
+        }
+        try (InputStream in = object) {
+            run(context, in, BackfillRunner.Format.ARCHIVE, true, source, resumeId, key);
+        } catch (IOException e) {
+            Log.debugf("closing the archived object %s: %s", key, e.toString());
+        }
+    }
+
     /** On a worker thread: create (or resume) the job, read the file to its end, finish the job, answer. */
-    private void run(RoutingContext context, RequestBodyStream stream, BackfillRunner.Format format, boolean gzip,
-            String source, Optional<Long> resumeId) {
+    private void run(RoutingContext context, InputStream stream, BackfillRunner.Format format, boolean gzip,
+            String source, Optional<Long> resumeId, String archiveKey) {
         BackfillJob job;
         try {
             Optional<BackfillJob> started = resumeId.isPresent()
@@ -176,6 +264,14 @@ public class BackfillRoute {
                 return;
             }
             job = started.get();
+            if (resumeId.isPresent() && (archiveKey != null) != job.source.startsWith("archive:")
+                    || archiveKey != null && !job.source.equals(source)) {
+                await(() -> jobs.finish(job.id, BackfillJob.INTERRUPTED,
+                        "resume refused: not the same archived object or upload"));
+                answer(context, badRequest("job " + job.id + " read " + job.source
+                        + "; resume it with the same archived object (archive=KEY) or the same file"));
+                return;
+            }
             if (!job.format.equals(format.column())) {
                 await(() -> jobs.finish(job.id, BackfillJob.INTERRUPTED,
                         "resume refused: the file is not " + job.format));
@@ -194,7 +290,7 @@ public class BackfillRoute {
         try {
             CountingInputStream counted = new CountingInputStream(stream);
             InputStream decoded = gzip ? new GZIPInputStream(counted, 64 * 1024) : new BufferedInputStream(counted);
-            runner.run(job.id, job.source, format, counted, decoded,
+            runner.run(job.id, job.source, format, archiveKey, counted, decoded,
                     new Progress(job.lines, job.accepted, job.duplicates, job.rejected, 0));
         } catch (BronzeCopy.JobLost e) {
             state = BackfillJob.INTERRUPTED;

@@ -9,12 +9,18 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.quarkus.logging.Log;
@@ -23,6 +29,7 @@ import io.sluice.bronze.BronzeCopy.Progress;
 import io.sluice.bronze.BronzeCopy.RejectedLine;
 import io.sluice.bronze.BronzeCopy.Row;
 import io.sluice.config.SluiceConfig;
+import io.sluice.event.CloudEvents;
 import io.sluice.event.EventDecoder;
 import io.sluice.event.EventDecoder.DecodedEvent;
 import io.sluice.event.EventValidator;
@@ -42,7 +49,9 @@ public class BackfillRunner {
     /** How a file is framed. */
     public enum Format {
 
-        NDJSON("ndjson"), CSV("csv");
+        NDJSON("ndjson"), CSV("csv"),
+        /** An object of the raw archive: NDJSON of bronze rows, each replayed from its payload and source. */
+        ARCHIVE("ndjson");
 
         final String column;
 
@@ -56,6 +65,7 @@ public class BackfillRunner {
     }
 
     private static final long BRAKE_POLL_MILLIS = 100;
+    private static final java.util.regex.Pattern HEX_SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private final EventDecoder decoder;
     private final EventValidator validator;
@@ -80,6 +90,16 @@ public class BackfillRunner {
      */
     public Progress run(long jobId, String source, Format format, CountingInputStream body, InputStream decoded,
             Progress from) throws IOException, SQLException, InterruptedException {
+        return run(jobId, source, format, null, body, decoded, from);
+    }
+
+    /**
+     * The same for an archived object ({@link Format#ARCHIVE}, {@code archiveKey} its key): each line is a bronze row;
+     * its payload is decoded and validated again as it was received (CloudEvent attributes from its headers), and it
+     * lands under its own source with the archived row's id, channel, time and headers beside the job's lineage.
+     */
+    public Progress run(long jobId, String source, Format format, String archiveKey, CountingInputStream body,
+            InputStream decoded, Progress from) throws IOException, SQLException, InterruptedException {
         int chunkLines = Math.min(Math.max(config.chunkLines(), 1), BronzeCopy.MAX_CHUNK_ROWS);
         LineSource lines = format == Format.CSV
                 ? new CsvLines(decoded, config.maxLineBytes())
@@ -92,7 +112,7 @@ public class BackfillRunner {
                 if (line.number() <= from.lines()) {
                     continue;
                 }
-                take(jobId, source, line, chunk);
+                take(jobId, source, archiveKey, line, chunk);
                 if (chunk.rows.size() >= chunkLines || chunk.rejects.size() >= chunkLines) {
                     flush(writer, source, chunk, body.count(), pending);
                 }
@@ -107,15 +127,36 @@ public class BackfillRunner {
         return lines instanceof NdjsonLines ndjson ? ndjson.lines() : 0;
     }
 
-    private void take(long jobId, String source, Line line, Chunk chunk) {
+    private void take(long jobId, String jobSource, String archiveKey, Line line, Chunk chunk) {
         chunk.lastLine = line.number();
+        String source = jobSource;
         String headers = "{\"backfill_job\":\"" + jobId + "\",\"line\":\"" + line.number() + "\"}";
-        if (line.json() == null) {
+        byte[] json = line.json();
+        EventDecoder.Format decodeAs = EventDecoder.Format.NATIVE;
+        Map<String, String> eventHeaders = Map.of();
+        Archived archived = null;
+        if (archiveKey != null && json != null) {
+            archived = archived(json);
+            if (archived == null) {
+                chunk.reject(new RejectedLine(null, null, source, null, headers,
+                        json(List.of(new Violation("$", "not a bronze row of the archive (no payload or source)"))),
+                        "malformed"));
+                return;
+            }
+            json = archived.payload;
+            source = archived.source;
+            headers = archived.headers(jobId, line.number(), archiveKey);
+            eventHeaders = archived.cloudEventHeaders();
+            if (!eventHeaders.isEmpty()) {
+                decodeAs = EventDecoder.Format.CLOUDEVENT_BINARY;
+            }
+        }
+        if (json == null) {
             chunk.reject(new RejectedLine(null, null, source, null, headers,
                     json(List.of(new Violation("$", line.problem()))), "malformed"));
             return;
         }
-        EventDecoder.Decoded decoded = decoder.decode(line.json(), EventDecoder.Format.NATIVE, java.util.Map.of());
+        EventDecoder.Decoded decoded = decoder.decode(json, decodeAs, eventHeaders);
         if (decoded instanceof EventDecoder.Unreadable unreadable) {
             chunk.reject(new RejectedLine(null, null, source, null, headers,
                     json(List.of(new Violation("$", unreadable.detail()))), "malformed"));
@@ -127,7 +168,7 @@ public class BackfillRunner {
             return;
         }
         List<DecodedEvent> events = ((EventDecoder.Events) decoded).events();
-        if (events.size() != 1 || line.json()[firstNonBlank(line.json())] == '[') {
+        if (events.size() != 1 || json[firstNonBlank(json)] == '[') {
             chunk.reject(new RejectedLine(null, null, source, null, headers,
                     json(List.of(new Violation("$", "a line must be one JSON object (one event)"))), "malformed"));
             return;
@@ -144,7 +185,10 @@ public class BackfillRunner {
                     headers, json(violations), reason));
             return;
         }
-        String hash = sha256(event.payloadJson());
+        // an archived row keeps the hash of its payload as first received (jsonb reordered its keys since)
+        String hash = archived != null && archived.payloadHash != null
+                ? archived.payloadHash
+                : sha256(event.payloadJson());
         if (!chunk.keys.add(event.eventId() + ":" + hash)) {
             chunk.duplicates++;
             return;
@@ -185,6 +229,83 @@ public class BackfillRunner {
             }
             Thread.sleep(BRAKE_POLL_MILLIS);
         }
+    }
+
+    /** One line of an archived object, taken apart: the payload's exact bytes, the source, the lineage. */
+    private final class Archived {
+
+        byte[] payload;
+        String source;
+        String id;
+        String channel;
+        String receivedAt;
+        String payloadHash;
+        JsonNode headers;
+
+        /** The headers as received (text values), with the job's and the archived row's lineage beside them. */
+        String headers(long jobId, long line, String archiveKey) {
+            ObjectNode node = mapper.createObjectNode();
+            if (headers != null && headers.isObject()) {
+                headers.fields().forEachRemaining(field -> node.put(field.getKey(), field.getValue().isTextual()
+                        ? field.getValue().asText()
+                        : field.getValue().toString()));
+            }
+            node.put("backfill_job", Long.toString(jobId));
+            node.put("line", Long.toString(line));
+            node.put("archive", archiveKey);
+            node.put("archived_id", id);
+            node.put("archived_channel", channel);
+            node.put("archived_received_at", receivedAt);
+            return json(node);
+        }
+
+        /** The CloudEvent attribute headers of a binary-mode CloudEvent (Kafka), which the payload alone lacks. */
+        Map<String, String> cloudEventHeaders() {
+            if (headers == null || !headers.isObject()
+                    || !headers.path(CloudEvents.HEADER_PREFIX + "specversion").isTextual()) {
+                return Map.of();
+            }
+            Map<String, String> attributes = new LinkedHashMap<>();
+            headers.fields().forEachRemaining(field -> {
+                if (field.getValue().isTextual()) {
+                    attributes.put(field.getKey(), field.getValue().asText());
+                }
+            });
+            return attributes;
+        }
+    }
+
+    /** Parses an archived bronze row, keeping the payload's bytes as they are; null when it is not one. */
+    private Archived archived(byte[] line) {
+        Archived archived = new Archived();
+        try (JsonParser parser = mapper.getFactory().createParser(line)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (name) {
+                    case "payload" -> {
+                        int start = (int) parser.currentTokenLocation().getByteOffset();
+                        parser.skipChildren();
+                        int end = (int) parser.currentLocation().getByteOffset();
+                        archived.payload = java.util.Arrays.copyOfRange(line, start, end);
+                    }
+                    case "headers" -> archived.headers = mapper.readTree(parser);
+                    case "source" -> archived.source = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                    case "id" -> archived.id = parser.getText();
+                    case "channel" -> archived.channel = parser.getText();
+                    case "received_at" -> archived.receivedAt = parser.getText();
+                    case "payload_hash" -> archived.payloadHash = value == JsonToken.VALUE_STRING
+                            && HEX_SHA256.matcher(parser.getText()).matches() ? parser.getText() : null;
+                    default -> parser.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return archived.payload == null || archived.source == null || archived.source.isEmpty() ? null : archived;
     }
 
     private String json(Object value) {

@@ -1,6 +1,7 @@
 package io.sluice.bronze;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -17,6 +18,10 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.sluice.archive.ArchiveException;
+import io.sluice.archive.Manifest;
+import io.sluice.archive.PartitionArchiver;
 import io.sluice.config.SluiceConfig;
 import io.sluice.metrics.SluiceMetrics;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -34,12 +39,18 @@ import io.vertx.pgclient.PgException;
  * longer than that; a step that times out is counted and retried at the next run. Deletes run in batches of
  * {@code sluice.bronze.retention-batch-size} rows, each committed on its own. Idempotent; safe when several replicas
  * run it (each step takes a transaction-level advisory lock, or skips).
+ * <p>
+ * With the raw archive on ({@code sluice.archive.target}, SPEC.md section 12), an expired partition is first
+ * exported and verified by {@link PartitionArchiver} and then dropped by {@code bronze.drop_archived_partition},
+ * which refuses unless the verified archive holds exactly the partition's rows. An export that fails leaves the
+ * partition in place, counts {@code sluice.archive.exports{outcome=failed}} and is tried again at the next run.
  */
 @ApplicationScoped
 public class PartitionMaintenance {
 
     /** What one run did. */
-    public record Report(int created, int dropped, int lockTimeouts, long deleted, long defaultRows) {
+    public record Report(int created, int dropped, int lockTimeouts, int archiveFailures, long deleted,
+            long defaultRows) {
     }
 
     private record Retention(String table, String column, Duration age) {
@@ -51,9 +62,11 @@ public class PartitionMaintenance {
     private final SluiceConfig.Bronze config;
     private final Duration deliveryRetention;
     private final SluiceMetrics metrics;
+    private final PartitionArchiver archiver;
 
-    public PartitionMaintenance(Pool pool, SluiceConfig config, SluiceMetrics metrics) {
+    public PartitionMaintenance(Pool pool, SluiceConfig config, SluiceMetrics metrics, PartitionArchiver archiver) {
         this.pool = pool;
+        this.archiver = archiver;
         this.config = config.bronze();
         this.deliveryRetention = config.webhook().deliveryRetention();
         this.metrics = metrics;
@@ -73,18 +86,26 @@ public class PartitionMaintenance {
     public Uni<Report> maintain() {
         return daysToEnsure().chain(days -> steps(days.stream().map(this::ensure).toList()))
                 .chain(created -> expiredPartitions()
-                        .chain(names -> steps(names.stream().map(this::drop).toList()))
+                        .chain(names -> steps(names.stream().map(this::archiveAndDrop).toList()))
                         .chain(dropped -> deleteExpired()
                                 .chain(deleted -> countDefault()
                                         .map(defaultRows -> report(created, dropped, deleted, defaultRows)))));
     }
 
     private Report report(int[] created, int[] dropped, long deleted, long defaultRows) {
-        Report report = new Report(created[0], dropped[0], created[1] + dropped[1], deleted, defaultRows);
+        Report report = new Report(created[0], dropped[0], created[1] + dropped[1], dropped[2], deleted,
+                defaultRows);
         metrics.bronzeDefaultRows(defaultRows);
+        if (archiver.enabled()) {
+            metrics.archiveFailingPartitions(dropped[2]);
+        } else if (dropped[0] > 0) {
+            Log.warnf("bronze maintenance dropped %d partitions without an archive (sluice.archive.target=none)",
+                    dropped[0]);
+        }
         Log.infof("bronze maintenance: %d partitions created, %d dropped, %d steps left for the next run (lock busy), "
-                + "%d expired rows deleted, %d rows in events_default (retention %s)", report.created(),
-                report.dropped(), report.lockTimeouts(), deleted, defaultRows, config.retention());
+                + "%d archive exports failed (partitions kept), %d expired rows deleted, %d rows in events_default "
+                + "(retention %s)", report.created(), report.dropped(), report.lockTimeouts(),
+                report.archiveFailures(), deleted, defaultRows, config.retention());
         if (defaultRows > 0) {
             Log.warnf("bronze.events_default holds %d rows whose day had no partition", defaultRows);
         }
@@ -116,12 +137,13 @@ public class PartitionMaintenance {
                 WHERE i.inhparent = 'bronze.events'::regclass AND c.relname ~ '^events_\\d{8}$' ORDER BY c.relname
                 """).execute().map(rows -> {
             // candidates only: bronze.drop_expired_partition checks the exact retention itself
+            // the function checks again; this check is exact too, so no partition is exported only to be kept
             List<String> names = new ArrayList<>();
-            LocalDate cutoff = LocalDate.now(ZoneOffset.UTC).minusDays(config.retention().toDays());
+            Instant cutoff = Instant.now().minus(config.retention());
             for (Row row : rows) {
                 String name = row.getString("relname");
-                if (LocalDate.parse(name.substring("events_".length()), DateTimeFormatter.BASIC_ISO_DATE)
-                        .isBefore(cutoff)) {
+                LocalDate day = LocalDate.parse(name.substring("events_".length()), DateTimeFormatter.BASIC_ISO_DATE);
+                if (day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().isBefore(cutoff)) {
                     names.add(name);
                 }
             }
@@ -132,6 +154,8 @@ public class PartitionMaintenance {
     private static final int DONE = 1;
     private static final int NOTHING = 0;
     private static final int LOCK_BUSY = -1;
+    private static final int ARCHIVE_FAILED = -2;
+    private static final String NO_VERIFIED_ARCHIVE = "SL001";
 
     private Uni<Integer> ensure(LocalDate day) {
         return step("create partition", "SELECT bronze.ensure_partition($1) AS done", Tuple.of(day));
@@ -141,6 +165,54 @@ public class PartitionMaintenance {
         return step("drop partition",
                 "SELECT bronze.drop_expired_partition($1, $2::bigint * interval '1 second') AS done",
                 Tuple.of(partition, config.retention().toSeconds()));
+    }
+
+    /** With the archive on: export and verify (on a worker thread), then drop only what the archive holds. */
+    private Uni<Integer> archiveAndDrop(String partition) {
+        if (!archiver.enabled()) {
+            return drop(partition);
+        }
+        return Uni.createFrom().item(() -> export(partition))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(manifest -> manifest == null
+                        ? Uni.createFrom().item(NOTHING)
+                        : dropArchived(partition, manifest))
+                .onFailure(ArchiveFailed.class).recoverWithItem(e -> archiveFailed(partition, e.getCause()));
+    }
+
+    private Manifest export(String partition) {
+        try {
+            Manifest manifest = archiver.archive(partition).orElse(null);
+            if (manifest != null) {
+                metrics.archiveExport("verified");
+            }
+            return manifest;
+        } catch (ArchiveException e) {
+            throw new ArchiveFailed(e);
+        }
+    }
+
+    private Uni<Integer> dropArchived(String partition, Manifest manifest) {
+        return step("drop partition",
+                "SELECT bronze.drop_archived_partition($1, $2::bigint * interval '1 second', $3) AS done",
+                Tuple.of(partition, config.retention().toSeconds(), manifest.rows()))
+                .onFailure(e -> e instanceof PgException pg && NO_VERIFIED_ARCHIVE.equals(pg.getSqlState()))
+                .recoverWithItem(e -> archiveFailed(partition, e));
+    }
+
+    private int archiveFailed(String partition, Throwable cause) {
+        metrics.archiveExport("failed");
+        Log.warnf("bronze maintenance: bronze.%s is kept, its archive failed (retried at the next run): %s",
+                partition, cause.getMessage());
+        return ARCHIVE_FAILED;
+    }
+
+    /** An export that failed, carried through the Uni so that only it is recovered as an archive failure. */
+    private static final class ArchiveFailed extends RuntimeException {
+
+        ArchiveFailed(ArchiveException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /**
@@ -165,13 +237,15 @@ public class PartitionMaintenance {
                 });
     }
 
-    /** Runs the steps one after the other: {done, lock timeouts}. */
+    /** Runs the steps one after the other: {done, lock timeouts, archive failures}. */
     private Uni<int[]> steps(List<Uni<Integer>> steps) {
-        int[] counts = new int[2];
+        int[] counts = new int[3];
         return Multi.createFrom().iterable(steps).onItem().transformToUniAndConcatenate(step -> step)
                 .onItem().invoke(outcome -> {
                     if (outcome == LOCK_BUSY) {
                         counts[1]++;
+                    } else if (outcome == ARCHIVE_FAILED) {
+                        counts[2]++;
                     } else if (outcome == DONE) {
                         counts[0]++;
                     }

@@ -31,6 +31,8 @@ public interface SluiceConfig {
 
     Backfill backfill();
 
+    Archive archive();
+
     interface Webhook {
 
         /** Accepted clock skew between the {@code webhook-timestamp} header and now, both ways. */
@@ -335,5 +337,58 @@ public interface SluiceConfig {
         /** Largest accepted line, in bytes; a longer line is rejected alone (its bytes are skipped, not buffered). */
         @WithDefault("1048576")
         int maxLineBytes();
+    }
+
+    /**
+     * The raw archive (SPEC.md section 12): before retention drops a bronze partition it is exported as gzip NDJSON
+     * with a manifest, read back and verified; only then is the partition dropped.
+     */
+    interface Archive {
+
+        /**
+         * Where exports go: {@code directory} (a local or mounted directory), {@code s3} (an S3-compatible bucket)
+         * or {@code none} (retention drops partitions without an archive; logged as a warning at every run).
+         */
+        @WithDefault("directory")
+        String target();
+
+        /** Root of the {@code directory} target; relative paths are under the working directory. */
+        @WithDefault("sluice-archive")
+        String directory();
+
+        /** Prefix of every object key (directory: a sub-path), e.g. {@code bronze/}. */
+        @WithDefault("bronze/")
+        String prefix();
+
+        /** Rows fetched per round trip while a partition is streamed out (bounded memory). */
+        @WithDefault("1000")
+        int fetchSize();
+
+        /** Where the export is written before upload; empty for the JVM's temporary directory. */
+        Optional<String> workDirectory();
+
+        S3 s3();
+
+        /** The {@code s3} target: AWS S3 or any S3-compatible store (MinIO, Ceph, R2...). */
+        interface S3 {
+
+            /** The bucket; required when the target is {@code s3}. */
+            Optional<String> bucket();
+
+            /** The endpoint of an S3-compatible store, e.g. {@code https://minio.internal:9000}; empty for AWS. */
+            Optional<String> endpoint();
+
+            @WithDefault("us-east-1")
+            String region();
+
+            /** Path-style addressing ({@code endpoint/bucket/key}), which most S3-compatible stores need. */
+            @WithDefault("false")
+            boolean pathStyle();
+
+            /** Static credentials (from a Secret); both empty: the SDK's default chain (IRSA, instance profile...). */
+            Optional<String> accessKeyId();
+
+            Optional<String> secretAccessKey();
+        }
     }
 }

@@ -46,6 +46,10 @@ public class SluiceMetrics {
     public static final String KAFKA_UP = "sluice.kafka.up";
     /** Rows in bronze.events_default (a day without its partition); should always be 0. */
     public static final String BRONZE_DEFAULT_ROWS = "sluice.bronze.default.rows";
+    /** Exports of bronze partitions to the raw archive, by outcome (verified, failed). */
+    public static final String ARCHIVE_EXPORTS = "sluice.archive.exports";
+    /** Expired partitions kept at the last maintenance run because their archive failed; should be 0. */
+    public static final String ARCHIVE_FAILING = "sluice.archive.failing.partitions";
     /** Rows deleted by retention, by table. */
     public static final String RETENTION_DELETED = "sluice.retention.deleted";
     /** Maintenance steps that gave up on a lock (retried at the next run), by step. */
@@ -76,6 +80,7 @@ public class SluiceMetrics {
     private final AtomicLong kafkaUp = new AtomicLong(1);
     private final AtomicLong bronzeDefaultRows = new AtomicLong();
     private final AtomicLong draining = new AtomicLong();
+    private final AtomicLong archiveFailing = new AtomicLong();
 
     public SluiceMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -114,6 +119,13 @@ public class SluiceMetrics {
         Gauge.builder(BRONZE_DEFAULT_ROWS, bronzeDefaultRows, AtomicLong::get)
                 .description("Rows in bronze.events_default (received on a day without its partition); should be 0")
                 .register(registry);
+        for (String outcome : new String[]{"verified", "failed"}) {
+            archiveExports(outcome);
+        }
+        Gauge.builder(ARCHIVE_FAILING, archiveFailing, AtomicLong::get)
+                .description("Expired bronze partitions kept at the last maintenance run because their archive "
+                        + "export failed (retried at the next run); should be 0")
+                .register(registry);
         Gauge.builder(DRAINING, draining, AtomicLong::get)
                 .description("1 while this instance drains for shutdown (webhooks answer 503 with Retry-After)")
                 .register(registry);
@@ -141,6 +153,21 @@ public class SluiceMetrics {
 
     public void draining() {
         draining.set(1);
+    }
+
+    /** One export of a partition to the raw archive ended: verified, or failed (the partition is kept). */
+    public void archiveExport(String outcome) {
+        archiveExports(outcome).increment();
+    }
+
+    private Counter archiveExports(String outcome) {
+        return Counter.builder(ARCHIVE_EXPORTS)
+                .description("Exports of bronze partitions to the raw archive, by outcome (verified, failed)")
+                .tag("outcome", outcome).register(registry);
+    }
+
+    public void archiveFailingPartitions(int partitions) {
+        archiveFailing.set(partitions);
     }
 
     public void retentionDeleted(String table, long rows) {
