@@ -175,12 +175,12 @@ public class BackfillRunner {
         }
         DecodedEvent event = events.get(0);
         List<Violation> violations = event.problem().map(List::of)
-                .orElseGet(() -> validator.validate(event.canonical()));
+                .orElseGet(() -> validator.validate(event));
         if (!violations.isEmpty()) {
             String reason = event.problem().isPresent()
-                    ? (event.payload() == null ? "unstorable" : "malformed")
+                    ? (event.storable() ? "malformed" : "unstorable")
                     : "invalid";
-            String payload = event.payload() == null ? null : new String(event.payloadJson(), StandardCharsets.UTF_8);
+            String payload = event.storable() ? new String(event.payloadJson(), StandardCharsets.UTF_8) : null;
             chunk.reject(new RejectedLine(truncate(event.eventId()), truncate(event.eventType()), source, payload,
                     headers, json(violations), reason));
             return;

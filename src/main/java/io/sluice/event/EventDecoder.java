@@ -1,16 +1,21 @@
 package io.sluice.event;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +26,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Reads a transport body into events, once: plain JSON (an event or an array), a structured CloudEvent, a batch of
  * them, or the data of a binary-mode CloudEvent. A body that cannot be read at all is {@link Unreadable}; an element
  * that is readable but not storable or not an object comes back with a problem so only that element is rejected.
+ * <p>
+ * One streaming pass over the body: each element's tokens are written straight to its compact JSON (the bytes bronze
+ * stores and hashes, the same bytes a tree written back would give: numbers exact, keys in the order received) and
+ * checked on the way for what PostgreSQL's jsonb cannot hold; no tree is built for a native event, whose canonical
+ * form is those bytes. A CloudEvent (structured, or binary mode) is mapped onto the canonical event through a tree of
+ * its compact bytes ({@link CloudEvents#canonical}), the code promotion uses too.
  */
 public final class EventDecoder {
 
@@ -29,21 +40,36 @@ public final class EventDecoder {
         NATIVE, CLOUDEVENT, CLOUDEVENT_BATCH, CLOUDEVENT_BINARY
     }
 
-    /** One element of a body: as received, its canonical form, and why it cannot be taken if it cannot. */
-    public record DecodedEvent(JsonNode payload, byte[] payloadJson, ObjectNode canonical, Map<String, String> headers,
-            Optional<Violation> problem) {
+    /**
+     * One element of a body: its compact JSON as received ({@code payloadJson}), whether PostgreSQL can store it, its
+     * canonical event (the same bytes for a native event, a mapped tree for a CloudEvent; neither when the element is
+     * not an event or not storable), the event_id and event_type it claims (text only), the binary-mode attributes,
+     * and why it cannot be taken if it cannot.
+     */
+    public record DecodedEvent(byte[] payloadJson, boolean storable, byte[] canonicalJson, ObjectNode canonicalTree,
+            String eventId, String eventType, Map<String, String> headers, Optional<Violation> problem) {
 
-        public String eventId() {
-            return claimed("event_id");
+        /** A readable element that is no event at all (kept as the JSON given), rejected as malformed. */
+        public static DecodedEvent malformed(byte[] json, Violation problem) {
+            return new DecodedEvent(json, true, null, null, null, null, Map.of(), Optional.of(problem));
         }
 
-        public String eventType() {
-            return claimed("event_type");
+        /** Whether it has a canonical event to validate. */
+        public boolean hasCanonical() {
+            return canonicalJson != null || canonicalTree != null;
         }
 
-        private String claimed(String field) {
-            JsonNode value = canonical == null ? null : canonical.get(field);
-            return value != null && value.isTextual() ? value.asText() : null;
+        /** The canonical event as a tree (built on demand for a native event: the hot path never asks). */
+        public ObjectNode canonical() {
+            if (canonicalTree != null) {
+                return canonicalTree;
+            }
+            return canonicalJson == null ? null : (ObjectNode) tree(canonicalJson);
+        }
+
+        /** The payload as a tree (built on demand), or null when it cannot be stored. */
+        public JsonNode payload() {
+            return storable ? tree(payloadJson) : null;
         }
     }
 
@@ -61,20 +87,20 @@ public final class EventDecoder {
 
     private static final int PG_NUMERIC_MAX_INTEGER_DIGITS = 131072;
     private static final int PG_NUMERIC_MAX_SCALE = 16383;
+    /** Reads back the compact JSON this decoder wrote (no limits needed: it was read within them once). */
+    private static final ObjectMapper TREES = new ObjectMapper()
+            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    private final ObjectMapper mapper;
+    private final JsonFactory factory;
     private final int maxEventBytes;
     private final int maxBatchEvents;
 
     public EventDecoder(int maxDepth, int maxEventBytes, int maxBatchEvents) {
-        JsonFactory factory = JsonFactory.builder()
+        this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
-        this.mapper = new ObjectMapper(factory)
-                .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         this.maxEventBytes = maxEventBytes;
         this.maxBatchEvents = maxBatchEvents;
     }
@@ -85,125 +111,259 @@ public final class EventDecoder {
         if (invalid >= 0) {
             return new Unreadable("body is not valid UTF-8 (at byte " + invalid + ")");
         }
-        JsonNode root;
-        try {
-            root = mapper.readTree(body);
+        try (JsonParser parser = factory.createParser(body)) {
+            return read(parser, format, headers);
         } catch (IOException e) {
             return new Unreadable("body is not valid JSON: "
-                    + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe
-                            ? jpe.getOriginalMessage()
-                            : "unreadable"));
+                    + firstLine(e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : "unreadable"));
+        } catch (NumberFormatException e) {
+            // an exponent beyond int ({"n":1e2147483648}): Jackson's BigDecimal parser throws this unwrapped
+            return new Unreadable("body is not valid JSON: " + firstLine(e.getMessage()));
         }
-        if (root == null || root.isMissingNode()) {
-            return new Unreadable("body is empty");
-        }
-        List<JsonNode> elements = new ArrayList<>();
-        boolean batch = format == Format.CLOUDEVENT_BATCH || (format == Format.NATIVE && root.isArray());
-        if (batch) {
-            if (!root.isArray()) {
-                return new Unreadable("body must be a JSON array of events");
-            }
-            root.forEach(elements::add);
-            if (elements.isEmpty()) {
-                return new Unreadable("batch is empty");
-            }
-            if (elements.size() > maxBatchEvents) {
-                return new TooLarge("batch has " + elements.size() + " events; at most " + maxBatchEvents + " allowed");
-            }
-        } else if (!root.isObject()) {
-            return new Unreadable("body must be a JSON object (an event) or an array of events");
-        } else {
-            elements.add(root);
-        }
-        List<DecodedEvent> events = new ArrayList<>(elements.size());
-        for (JsonNode element : elements) {
-            events.add(element(element, format, headers));
-        }
-        if (!batch && events.get(0).payloadJson().length > maxEventBytes) {
-            return new TooLarge("event is larger than " + maxEventBytes + " bytes");
-        }
-        return new Events(events);
     }
 
-    private DecodedEvent element(JsonNode element, Format format, Map<String, String> headers) {
-        byte[] json = write(element);
-        Map<String, String> eventHeaders = format == Format.CLOUDEVENT_BINARY ? headers : Map.of();
-        Optional<String> unstorable = unstorable(element);
-        if (unstorable.isPresent()) {
-            return new DecodedEvent(null, json, null, eventHeaders,
-                    Optional.of(new Violation("$", unstorable.get())));
+    private Decoded read(JsonParser parser, Format format, Map<String, String> headers) throws IOException {
+        JsonToken first = parser.nextToken();
+        if (first == null) {
+            return new Unreadable("body is empty");
         }
-        ObjectNode canonical = CloudEvents.canonical(element, eventHeaders);
+        boolean batch = format == Format.CLOUDEVENT_BATCH
+                || (format == Format.NATIVE && first == JsonToken.START_ARRAY);
+        List<DecodedEvent> events = new ArrayList<>();
+        if (batch) {
+            if (first != JsonToken.START_ARRAY) {
+                return rest(parser, new Unreadable("body must be a JSON array of events"));
+            }
+            int count = 0;
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+                if (++count > maxBatchEvents) {
+                    skip(parser); // the body is still read to its end: a syntax error there comes first
+                } else {
+                    events.add(element(parser, format, headers));
+                }
+            }
+            noTrailingTokens(parser);
+            if (count == 0) {
+                return new Unreadable("batch is empty");
+            }
+            if (count > maxBatchEvents) {
+                return new TooLarge("batch has " + count + " events; at most " + maxBatchEvents + " allowed");
+            }
+            return new Events(events);
+        }
+        if (first != JsonToken.START_OBJECT) {
+            return rest(parser, new Unreadable("body must be a JSON object (an event) or an array of events"));
+        }
+        DecodedEvent event = element(parser, format, headers);
+        noTrailingTokens(parser);
+        if (event.payloadJson().length > maxEventBytes) {
+            return new TooLarge("event is larger than " + maxEventBytes + " bytes");
+        }
+        return new Events(List.of(event));
+    }
+
+    /** Reads the rest of a body that is refused for its shape: a syntax error anywhere in it is reported first. */
+    private Decoded rest(JsonParser parser, Decoded answer) throws IOException {
+        skip(parser);
+        noTrailingTokens(parser);
+        return answer;
+    }
+
+    /**
+     * Reads a value to its end as the tree did, numbers included ({@code skipChildren} would not convert them, and a
+     * number Jackson cannot read makes the whole body unreadable), writing nothing.
+     */
+    private void skip(JsonParser parser) throws IOException {
+        try (JsonGenerator nowhere = factory.createGenerator(OutputStream.nullOutputStream())) {
+            new Copy().value(parser, nowhere, 1);
+        }
+    }
+
+    /** The same refusal, word for word, as {@code DeserializationFeature.FAIL_ON_TRAILING_TOKENS} gave. */
+    private static void noTrailingTokens(JsonParser parser) throws IOException {
+        JsonToken trailing = parser.nextToken();
+        if (trailing != null) {
+            throw new com.fasterxml.jackson.core.JsonParseException(parser, "Trailing token (of type " + trailing
+                    + ") found after value (bound as `com.fasterxml.jackson.databind.JsonNode`): not allowed as per"
+                    + " `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`");
+        }
+    }
+
+    /** One element, the parser on its first token: copied to compact JSON, checked, and mapped. */
+    private DecodedEvent element(JsonParser parser, Format format, Map<String, String> headers) throws IOException {
+        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        Copy copy = new Copy();
+        try (JsonGenerator generator = factory.createGenerator(out)) {
+            copy.value(parser, generator, 0);
+        }
+        byte[] json = out.toByteArray();
+        Map<String, String> eventHeaders = format == Format.CLOUDEVENT_BINARY ? headers : Map.of();
+        if (copy.unstorable != null) {
+            return new DecodedEvent(json, false, null, null, null, null, eventHeaders,
+                    Optional.of(new Violation("$", copy.unstorable)));
+        }
+        boolean object = parser.currentToken() == JsonToken.END_OBJECT;
+        boolean structured = object && copy.specversion != null && copy.specversion != JsonToken.VALUE_NULL;
+        if (structured || format != Format.NATIVE) {
+            return cloudEvent(json, object, structured, copy, format, eventHeaders);
+        }
+        if (json.length > maxEventBytes) {
+            return problem(json, object ? json : null, copy, eventHeaders,
+                    new Violation("$", "event is larger than " + maxEventBytes + " bytes"));
+        }
+        if (!object) {
+            return problem(json, null, copy, eventHeaders, new Violation("$", "must be a JSON object"));
+        }
+        return new DecodedEvent(json, true, json, null, copy.eventId, copy.eventType, eventHeaders, Optional.empty());
+    }
+
+    private static DecodedEvent problem(byte[] json, byte[] canonical, Copy copy, Map<String, String> headers,
+            Violation problem) {
+        return new DecodedEvent(json, true, canonical, null, canonical == null ? null : copy.eventId,
+                canonical == null ? null : copy.eventType, headers, Optional.of(problem));
+    }
+
+    /** A CloudEvent, or an element of a CloudEvents body: mapped through a tree, as promotion maps it. */
+    private DecodedEvent cloudEvent(byte[] json, boolean object, boolean structured, Copy copy, Format format,
+            Map<String, String> headers) {
+        JsonNode element = tree(json);
+        ObjectNode canonical = CloudEvents.canonical(element, headers);
         Optional<Violation> problem = Optional.empty();
         if (json.length > maxEventBytes) {
             problem = Optional.of(new Violation("$", "event is larger than " + maxEventBytes + " bytes"));
-        } else if ((format == Format.CLOUDEVENT || format == Format.CLOUDEVENT_BATCH)
-                && !CloudEvents.isStructured(element)) {
+        } else if ((format == Format.CLOUDEVENT || format == Format.CLOUDEVENT_BATCH) && !structured) {
             problem = Optional.of(new Violation("specversion", "a structured CloudEvent needs specversion"));
-        } else if (CloudEvents.isStructured(element) && !CloudEvents.isSupportedVersion(element.get("specversion"))) {
+        } else if (structured && !CloudEvents.isSupportedVersion(element.get("specversion"))) {
             problem = Optional.of(new Violation("specversion", "must be " + CloudEvents.SPEC_VERSION));
         } else if (format == Format.CLOUDEVENT_BINARY
-                && !CloudEvents.SPEC_VERSION.equals(eventHeaders.get(CloudEvents.HEADER_PREFIX + "specversion"))) {
+                && !CloudEvents.SPEC_VERSION.equals(headers.get(CloudEvents.HEADER_PREFIX + "specversion"))) {
             problem = Optional.of(new Violation("specversion", "the ce-specversion header must be "
                     + CloudEvents.SPEC_VERSION));
         } else if (canonical == null) {
-            problem = Optional.of(new Violation(element.isObject() ? "data" : "$", "must be a JSON object"));
+            problem = Optional.of(new Violation(object ? "data" : "$", "must be a JSON object"));
         }
-        return new DecodedEvent(element, json, canonical, eventHeaders, problem);
+        return new DecodedEvent(json, true, null, canonical, claimed(canonical, "event_id"),
+                claimed(canonical, "event_type"), headers, problem);
     }
 
-    private byte[] write(JsonNode node) {
+    private static String claimed(ObjectNode canonical, String field) {
+        JsonNode value = canonical == null ? null : canonical.get(field);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    private static JsonNode tree(byte[] json) {
         try {
-            return mapper.writeValueAsBytes(node);
+            return TREES.readTree(json);
         } catch (IOException e) {
-            throw new IllegalStateException("a parsed JSON tree could not be written back", e);
+            throw new UncheckedIOException("compact JSON written by the decoder could not be read back", e);
         }
     }
 
-    /** PostgreSQL's jsonb refuses NUL characters, lone surrogates and numbers beyond numeric's range. */
-    static Optional<String> unstorable(JsonNode node) {
-        if (node.isTextual()) {
-            return storableText(node.asText());
-        }
-        if (node.isNumber() && !node.isIntegralNumber()) {
-            BigDecimal value = node.decimalValue();
-            if (value.scale() > PG_NUMERIC_MAX_SCALE
-                    || value.precision() - value.scale() > PG_NUMERIC_MAX_INTEGER_DIGITS) {
-                return Optional.of("a number is outside the range PostgreSQL can store");
+    /**
+     * Copies one value token by token, as a tree written back would (integers as int, long or BigInteger, other
+     * numbers as exact decimals), noting the first value jsonb refuses and the element's top-level claims.
+     */
+    private static final class Copy {
+
+        String unstorable;
+        JsonToken specversion;
+        String eventId;
+        String eventType;
+
+        void value(JsonParser p, JsonGenerator g, int depth) throws IOException {
+            switch (p.currentToken()) {
+                case START_OBJECT -> {
+                    g.writeStartObject();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        check(name);
+                        g.writeFieldName(name);
+                        JsonToken value = p.nextToken();
+                        if (depth == 0) {
+                            claim(name, value, p);
+                        }
+                        value(p, g, depth + 1);
+                    }
+                    g.writeEndObject();
+                }
+                case START_ARRAY -> {
+                    g.writeStartArray();
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        value(p, g, depth + 1);
+                    }
+                    g.writeEndArray();
+                }
+                case VALUE_STRING -> {
+                    char[] text = p.getTextCharacters();
+                    int offset = p.getTextOffset(), length = p.getTextLength();
+                    check(text, offset, length);
+                    g.writeString(text, offset, length);
+                }
+                case VALUE_NUMBER_INT -> {
+                    switch (p.getNumberType()) {
+                        case INT -> g.writeNumber(p.getIntValue());
+                        case LONG -> g.writeNumber(p.getLongValue());
+                        default -> g.writeNumber(p.getBigIntegerValue());
+                    }
+                }
+                case VALUE_NUMBER_FLOAT -> {
+                    BigDecimal value = p.getDecimalValue();
+                    if (unstorable == null && (value.scale() > PG_NUMERIC_MAX_SCALE
+                            || value.precision() - value.scale() > PG_NUMERIC_MAX_INTEGER_DIGITS)) {
+                        unstorable = "a number is outside the range PostgreSQL can store";
+                    }
+                    g.writeNumber(value);
+                }
+                case VALUE_TRUE -> g.writeBoolean(true);
+                case VALUE_FALSE -> g.writeBoolean(false);
+                case VALUE_NULL -> g.writeNull();
+                default -> throw new IllegalStateException("unexpected token " + p.currentToken());
             }
         }
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            Optional<String> problem = storableText(field.getKey()).or(() -> unstorable(field.getValue()));
-            if (problem.isPresent()) {
-                return problem;
-            }
-        }
-        if (node.isArray()) {
-            for (JsonNode item : node) {
-                Optional<String> problem = unstorable(item);
-                if (problem.isPresent()) {
-                    return problem;
+
+        private void claim(String name, JsonToken value, JsonParser p) throws IOException {
+            switch (name) {
+                case "specversion" -> specversion = value;
+                case "event_id" -> eventId = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                case "event_type" -> eventType = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                default -> {
                 }
             }
         }
-        return Optional.empty();
-    }
 
-    private static Optional<String> storableText(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == 0) {
-                return Optional.of("text must not contain the NUL character (\\u0000)");
-            }
-            if (Character.isHighSurrogate(c)
-                    && (i + 1 == text.length() || !Character.isLowSurrogate(text.charAt(i + 1)))
-                    || Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)))) {
-                return Optional.of("text must not contain unpaired UTF-16 surrogates");
+        private void check(String name) {
+            for (int i = 0; unstorable == null && i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c < ' ' || c >= Character.MIN_SURROGATE) {
+                    unstorable = storableText(name.toCharArray(), 0, name.length());
+                }
             }
         }
-        return Optional.empty();
+
+        private void check(char[] text, int offset, int length) {
+            if (unstorable == null) {
+                unstorable = storableText(text, offset, length);
+            }
+        }
+    }
+
+    /** PostgreSQL's jsonb refuses NUL characters and lone surrogates; null when the text is fine. */
+    private static String storableText(char[] text, int offset, int length) {
+        int end = offset + length;
+        for (int i = offset; i < end; i++) {
+            char c = text[i];
+            if (c >= ' ' && c < Character.MIN_SURROGATE) {
+                continue;
+            }
+            if (c == 0) {
+                return "text must not contain the NUL character (\\u0000)";
+            }
+            if (Character.isHighSurrogate(c) && (i + 1 == end || !Character.isLowSurrogate(text[i + 1]))
+                    || Character.isLowSurrogate(c) && (i == offset || !Character.isHighSurrogate(text[i - 1]))) {
+                return "text must not contain unpaired UTF-16 surrogates";
+            }
+        }
+        return null;
     }
 
     /**
@@ -242,7 +402,7 @@ public final class EventDecoder {
         return -1;
     }
 
-    private static String firstLine(String message) {
+    static String firstLine(String message) {
         if (message == null) {
             return "unreadable";
         }

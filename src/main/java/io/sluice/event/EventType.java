@@ -1,6 +1,5 @@
 package io.sluice.event;
 
-import java.util.Arrays;
 import java.util.Optional;
 
 /** The event types Sluice knows, by their wire names. */
@@ -8,6 +7,8 @@ public enum EventType {
 
     PAGE_VIEW("page_view"), PRODUCT_VIEW("product_view"), ADD_TO_CART("add_to_cart"), REMOVE_FROM_CART(
             "remove_from_cart"), PURCHASE("purchase");
+
+    private static final EventType[] VALUES = values();
 
     private final String wireName;
 
@@ -28,6 +29,11 @@ public enum EventType {
     }
 
     public static Optional<EventType> fromWire(String name) {
-        return Arrays.stream(values()).filter(t -> t.wireName.equals(name)).findFirst();
+        for (EventType type : VALUES) {
+            if (type.wireName.equals(name)) {
+                return Optional.of(type);
+            }
+        }
+        return Optional.empty();
     }
 }

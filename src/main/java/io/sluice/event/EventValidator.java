@@ -1,5 +1,7 @@
 package io.sluice.event;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -16,12 +18,15 @@ import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
+
+import io.sluice.event.EventDecoder.DecodedEvent;
 
 /**
  * Checks one canonical event against SPEC.md section 3: binds it to {@link Event} (type errors become violations)
@@ -30,6 +35,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 public final class EventValidator {
 
     private final ObjectMapper mapper;
+    private final ObjectReader events;
     private final Validator validator;
     private final Clock clock;
     private final Duration maxFutureSkew;
@@ -45,12 +51,34 @@ public final class EventValidator {
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        this.events = this.mapper.readerFor(Event.class);
         this.validator = validator;
         this.clock = clock;
         this.maxFutureSkew = maxFutureSkew;
     }
 
-    /** The violations of one event, sorted by field; empty when the event is valid. */
+    /**
+     * The violations of one decoded event, sorted by field; empty when it is valid. A native event is bound from its
+     * compact bytes in one pass (no tree); a CloudEvent from its mapped tree.
+     */
+    public List<Violation> validate(DecodedEvent decoded) {
+        if (decoded.canonicalTree() != null || decoded.canonicalJson() == null) {
+            return decoded.hasCanonical()
+                    ? validate(decoded.canonicalTree())
+                    : List.of(new Violation("$", "must be a JSON object"));
+        }
+        Event event;
+        try {
+            event = events.readValue(decoded.canonicalJson());
+        } catch (JsonProcessingException e) {
+            return List.of(bindingViolation(e));
+        } catch (IOException e) {
+            throw new UncheckedIOException("compact JSON of a decoded event could not be read", e);
+        }
+        return check(event);
+    }
+
+    /** The violations of one canonical event, sorted by field; empty when the event is valid. */
     public List<Violation> validate(ObjectNode canonical) {
         Event event;
         try {
@@ -58,6 +86,10 @@ public final class EventValidator {
         } catch (JsonProcessingException e) {
             return List.of(bindingViolation(e));
         }
+        return check(event);
+    }
+
+    private List<Violation> check(Event event) {
         List<Violation> violations = new ArrayList<>();
         for (ConstraintViolation<Event> v : validator.validate(event)) {
             violations.add(new Violation(jsonPath(v.getPropertyPath()), v.getMessage()));

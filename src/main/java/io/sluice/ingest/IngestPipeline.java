@@ -218,7 +218,7 @@ public class IngestPipeline {
             }
             String headers = headersJson.computeIfAbsent(headers(in), this::json);
             List<Violation> violations = event.problem().map(List::of)
-                    .orElseGet(() -> validator.validate(event.canonical()));
+                    .orElseGet(() -> validator.validate(event));
             if (!violations.isEmpty()) {
                 plan.rejections.add(new Rejection(index, event.eventId(), violations));
                 RejectedRow reject = rejectedRow(in, headers, violations);
@@ -254,9 +254,9 @@ public class IngestPipeline {
     private RejectedRow rejectedRow(Incoming in, String headers, List<Violation> violations) {
         DecodedEvent event = in.event();
         String reason = event.problem().isPresent()
-                ? (event.payload() == null ? "unstorable" : "malformed")
+                ? (event.storable() ? "malformed" : "unstorable")
                 : "invalid";
-        String payload = event.payload() == null ? null : new String(event.payloadJson(), StandardCharsets.UTF_8);
+        String payload = event.storable() ? new String(event.payloadJson(), StandardCharsets.UTF_8) : null;
         return new RejectedRow(printable(event.eventId()), printable(event.eventType()), in.channel().column(),
                 in.source(), payload, headers, json(violations), reason);
     }

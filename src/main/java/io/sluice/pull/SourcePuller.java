@@ -168,8 +168,7 @@ final class SourcePuller {
                 ? body.substring(0, MAX_STORED_BODY_CHARS)
                 : body);
         byte[] keptJson = kept.toString().getBytes(StandardCharsets.UTF_8);
-        DecodedEvent event = new DecodedEvent(kept, keptJson, null, Map.of(),
-                Optional.of(new Violation("$", problem)));
+        DecodedEvent event = DecodedEvent.malformed(keptJson, new Violation("$", problem));
         Incoming reject = new Incoming(Channel.PULL, name, event, headers(held.cursor()), null, null, null);
         Log.warnf("pull source %s: %s (cursor %s)", name, problem, held.cursor().orElse("<start>"));
         Uni<Void> landed = land(connection, List.of(reject)).replaceWithVoid();

@@ -36,8 +36,9 @@ public @interface Iso4217 {
             if (value == null) {
                 return true;
             }
-            if (!value.matches("[A-Z]{3}")) {
-                return false;
+            if (value.length() != 3 || !isUpperAscii(value.charAt(0)) || !isUpperAscii(value.charAt(1))
+                    || !isUpperAscii(value.charAt(2))) {
+                return false; // [A-Z]{3}, without a regular expression compiled per call
             }
             try {
                 Currency.getInstance(value);
@@ -45,6 +46,10 @@ public @interface Iso4217 {
             } catch (IllegalArgumentException e) {
                 return false;
             }
+        }
+
+        private static boolean isUpperAscii(char c) {
+            return c >= 'A' && c <= 'Z';
         }
     }
 }
