@@ -5,16 +5,21 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -93,14 +98,15 @@ public final class EventDecoder {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final JsonFactory factory;
+    private final JsonFactory strict;
     private final int maxEventBytes;
     private final int maxBatchEvents;
 
     public EventDecoder(int maxDepth, int maxEventBytes, int maxBatchEvents) {
-        this.factory = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth).build())
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .build();
+        StreamReadConstraints limits = StreamReadConstraints.builder().maxNestingDepth(maxDepth).build();
+        this.factory = JsonFactory.builder().streamReadConstraints(limits).build();
+        this.strict = JsonFactory.builder().streamReadConstraints(limits)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
         this.maxEventBytes = maxEventBytes;
         this.maxBatchEvents = maxBatchEvents;
     }
@@ -113,13 +119,34 @@ public final class EventDecoder {
         }
         try (JsonParser parser = factory.createParser(body)) {
             return read(parser, format, headers);
-        } catch (IOException e) {
-            return new Unreadable("body is not valid JSON: "
-                    + firstLine(e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : "unreadable"));
-        } catch (NumberFormatException e) {
-            // an exponent beyond int ({"n":1e2147483648}): Jackson's BigDecimal parser throws this unwrapped
-            return new Unreadable("body is not valid JSON: " + firstLine(e.getMessage()));
+        } catch (IOException | NumberFormatException e) {
+            return new Unreadable("body is not valid JSON: " + firstLine(firstError(body, e)));
         }
+    }
+
+    /**
+     * Why a body is not JSON, in the words of the first defect in reading order. The fast pass finds a duplicate name
+     * after the parser has looked ahead at its value, so a body with both defects there is read again, rarely, by a
+     * parser that checks names itself ({@code STRICT_DUPLICATE_DETECTION}), as the tree decoder did.
+     */
+    private String firstError(byte[] body, Exception fast) {
+        try (JsonParser parser = strict.createParser(body);
+                JsonGenerator nowhere = strict.createGenerator(OutputStream.nullOutputStream())) {
+            if (parser.nextToken() != null) {
+                new Copy(false).value(parser, nowhere, 1);
+                noTrailingTokens(parser);
+            }
+        } catch (IOException | NumberFormatException e) {
+            return message(e);
+        }
+        return message(fast);
+    }
+
+    private static String message(Exception e) {
+        // NumberFormatException: an exponent beyond int ({"n":1e2147483648}), which Jackson throws unwrapped
+        return e instanceof JsonProcessingException jpe
+                ? jpe.getOriginalMessage()
+                : e instanceof NumberFormatException ? e.getMessage() : "unreadable";
     }
 
     private Decoded read(JsonParser parser, Format format, Map<String, String> headers) throws IOException {
@@ -175,7 +202,7 @@ public final class EventDecoder {
      */
     private void skip(JsonParser parser) throws IOException {
         try (JsonGenerator nowhere = factory.createGenerator(OutputStream.nullOutputStream())) {
-            new Copy().value(parser, nowhere, 1);
+            new Copy(true).value(parser, nowhere, 1);
         }
     }
 
@@ -183,7 +210,7 @@ public final class EventDecoder {
     private static void noTrailingTokens(JsonParser parser) throws IOException {
         JsonToken trailing = parser.nextToken();
         if (trailing != null) {
-            throw new com.fasterxml.jackson.core.JsonParseException(parser, "Trailing token (of type " + trailing
+            throw new JsonParseException(parser, "Trailing token (of type " + trailing
                     + ") found after value (bound as `com.fasterxml.jackson.databind.JsonNode`): not allowed as per"
                     + " `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`");
         }
@@ -192,7 +219,7 @@ public final class EventDecoder {
     /** One element, the parser on its first token: copied to compact JSON, checked, and mapped. */
     private DecodedEvent element(JsonParser parser, Format format, Map<String, String> headers) throws IOException {
         ByteArrayBuilder out = new ByteArrayBuilder(512);
-        Copy copy = new Copy();
+        Copy copy = new Copy(true);
         try (JsonGenerator generator = factory.createGenerator(out)) {
             copy.value(parser, generator, 0);
         }
@@ -265,17 +292,27 @@ public final class EventDecoder {
      */
     private static final class Copy {
 
+        /** Whether to refuse duplicate names itself (false where the parser does). */
+        private final boolean names;
         String unstorable;
         JsonToken specversion;
         String eventId;
         String eventType;
 
+        Copy(boolean names) {
+            this.names = names;
+        }
+
         void value(JsonParser p, JsonGenerator g, int depth) throws IOException {
             switch (p.currentToken()) {
                 case START_OBJECT -> {
                     g.writeStartObject();
+                    Names seen = names ? new Names() : null;
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String name = p.currentName();
+                        if (seen != null) {
+                            seen.add(p, name);
+                        }
                         check(name);
                         g.writeFieldName(name);
                         JsonToken value = p.nextToken();
@@ -344,6 +381,55 @@ public final class EventDecoder {
             if (unstorable == null) {
                 unstorable = storableText(text, offset, length);
             }
+        }
+    }
+
+    /**
+     * The names of one object so far, to refuse a duplicate exactly as the parser's {@code STRICT_DUPLICATE_DETECTION}
+     * does (same message, same place) for less: the parser's detector hashes every name of every object from the
+     * third on; objects here are small and their names canonical, so a scan of an array is cheaper, with a set only
+     * for large objects.
+     */
+    private static final class Names {
+
+        private static final int SCAN = 16;
+
+        private String[] seen;
+        private int count;
+        private Set<String> many;
+
+        void add(JsonParser p, String name) throws JsonParseException {
+            boolean fresh;
+            if (many != null) {
+                fresh = many.add(name);
+            } else {
+                fresh = true;
+                for (int i = 0; i < count; i++) {
+                    String other = seen[i];
+                    if (other == name || other.hashCode() == name.hashCode() && other.equals(name)) {
+                        fresh = false;
+                        break;
+                    }
+                }
+                if (fresh) {
+                    remember(name);
+                }
+            }
+            if (!fresh) {
+                throw new JsonParseException(p, "Duplicate field '" + name + "'");
+            }
+        }
+
+        private void remember(String name) {
+            if (seen == null) {
+                seen = new String[SCAN];
+            }
+            if (count < SCAN) {
+                seen[count++] = name;
+                return;
+            }
+            many = new HashSet<>(Arrays.asList(seen));
+            many.add(name);
         }
     }
 

@@ -216,7 +216,8 @@ public class IngestPipeline {
                         in.channel().column(), in.source(), null, "{}", json(violations), "unstorable"));
                 continue;
             }
-            String headers = headersJson.computeIfAbsent(headers(in), this::json);
+            Map<String, String> eventHeaders = headers(in);
+            String headers = eventHeaders.isEmpty() ? "{}" : headersJson.computeIfAbsent(eventHeaders, this::json);
             List<Violation> violations = event.problem().map(List::of)
                     .orElseGet(() -> validator.validate(event));
             if (!violations.isEmpty()) {
@@ -280,7 +281,20 @@ public class IngestPipeline {
 
     static String sha256(byte[] bytes) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            // a clone of a prototype: MessageDigest.getInstance looks the provider up again on every call
+            MessageDigest digest = (MessageDigest) SHA_256.clone();
+            return HEX.formatHex(digest.digest(bytes));
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 cannot be cloned in this JVM", e);
+        }
+    }
+
+    private static final HexFormat HEX = HexFormat.of();
+    private static final MessageDigest SHA_256 = sha256Prototype();
+
+    private static MessageDigest sha256Prototype() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
