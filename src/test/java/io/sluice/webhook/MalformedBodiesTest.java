@@ -153,6 +153,12 @@ class MalformedBodiesTest {
             add(cases, "properties.n " + label, cart().put("x", 0).toString().replace("\"x\":0",
                     "\"properties\":{\"n\":" + number + "}"), unreadable);
         }
+        // an exponent beyond int: Jackson cannot read the number at all, so the body is unreadable (400, not a 500)
+        for (String number : new String[]{"1e2147483648", "-1e-2147483649"}) {
+            add(cases, "price " + number, cart().toString().replace("\"price\":9.99", "\"price\":" + number), true);
+            add(cases, "second element's price " + number, "[" + cart() + "," + cart().toString()
+                    .replace("\"price\":9.99", "\"price\":" + number) + "]", true);
+        }
     }
 
     private static void deepNesting(List<Arguments> cases) {
