@@ -112,7 +112,8 @@ public class WebhookBench {
                 inFlight.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((r, error) -> {
                     latencies.add(System.nanoTime() - t0);
                     // an overloaded server answers 503 or closes the connection: counted, never thrown
-                    String status = error == null ? Integer.toString(r.statusCode()) : "io-error";
+                    String status = error == null ? Integer.toString(r.statusCode())
+                            : "io-error (" + rootCause(error) + ")";
                     statuses.computeIfAbsent(status, ignored -> new AtomicInteger()).incrementAndGet();
                     if (error != null || r.statusCode() != 202) {
                         failed.incrementAndGet();
@@ -129,6 +130,14 @@ public class WebhookBench {
         double elapsed = (System.nanoTime() - started) / 1e9;
         report("paced@" + eventsPerSecond + "/s", requests, batch, elapsed, failed.get(), latencies);
         System.err.println("paced statuses: " + statuses); // stderr: bench/run parses the line above
+    }
+
+    static String rootCause(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     static void report(String phase, int requests, int batch, double seconds, int failed,
@@ -161,6 +170,7 @@ public class WebhookBench {
         String id = "msg_" + UUID.randomUUID();
         String ts = Long.toString(System.currentTimeMillis() / 1000);
         return HttpRequest.newBuilder(url)
+                .timeout(java.time.Duration.ofSeconds(60)) // an instance that stops answering ends a run, never hangs it
                 .header("content-type", "application/json")
                 .header("webhook-id", id)
                 .header("webhook-timestamp", ts)

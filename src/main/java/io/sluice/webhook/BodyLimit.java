@@ -18,6 +18,7 @@ import io.sluice.webhook.PartnerRegistry.Partner;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -30,7 +31,7 @@ import io.vertx.ext.web.impl.RoutingContextInternal;
  * <li>the memory of all webhook requests together ({@link BufferBudget}): a request is admitted before any byte of
  * its body is read, its declared {@code Content-Length} reserved (a chunked body is counted as it grows); one that
  * does not fit is answered 503 problem+json with {@code Retry-After} and {@code Connection: close} at once, its body
- * never read (a {@code 100-continue} sender never even sends it). The hold ends when the answer is written or the
+ * never kept (a {@code 100-continue} sender never even sends it). The hold ends when the answer is written or the
  * connection closes;</li>
  * <li>the size of one request ({@code sluice.limits.max-request-bytes}): a declared length over it is refused 413
  * before any byte is read, a chunked body as soon as it grows past it (before Quarkus's own, empty, 413 of
@@ -165,22 +166,46 @@ public class BodyLimit {
         Log.debugf("webhook body not read to its end, the client went away: %s", failure.toString());
     }
 
-    /** 503 without reading the body; the connection is closed after it, so the unread body cannot be taken as the next request. */
+    /** 503 at once, the body not kept (see {@link #answer}). */
     private void refuse(RoutingContext context) {
         metrics.webhookRefused(partnerTag(context.normalizedPath()), "memory");
         context.response().putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(retryAfterSeconds));
         answer(context, 503, full);
     }
 
-    private static void answer(RoutingContext context, int status, String problem) {
-        if (context.response().headWritten()) {
+    /**
+     * Answers at once with {@code Connection: close}, then lets the rest of the body go by unkept and closes the
+     * connection when it has passed (after the answer is flushed). Closing while the body still arrives would reset
+     * the connection, and a sender that is still writing would lose the answer with it (the overload check saw that
+     * for most refusals); the discarded bytes cost no memory. Past {@code max-request-bytes} of discarded body the
+     * connection is closed anyway.
+     */
+    private void answer(RoutingContext context, int status, String problem) {
+        HttpServerResponse response = context.response();
+        if (response.headWritten()) {
             return;
         }
-        context.response()
-                .setStatusCode(status)
+        response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                 .putHeader(HttpHeaders.CONNECTION, "close")
                 .end(problem);
+        HttpServerRequest request = context.request();
+        if (request.isEnded()) {
+            response.close();
+            return;
+        }
+        long[] discarded = {0};
+        request.handler(chunk -> {
+            discarded[0] += chunk.length();
+            if (discarded[0] > maxRequestBytes) {
+                response.close();
+            }
+        });
+        request.endHandler(ignored -> response.close());
+        request.exceptionHandler(ignored -> {
+            // the sender went away before its body ended: nothing more to do
+        });
+        request.resume();
     }
 
     /** The partner a refused request named, if it is a configured one: meter tags never carry arbitrary paths. */
