@@ -90,9 +90,11 @@ copy_baseline() {
 }
 
 # One scrape value (the sum over its series) of a meter.
+# A meter's value, summed over its series; "-1" when /q/metrics does not answer within 3 s (an overloaded instance).
 meter() {
-  curl -fsS -H 'Accept: text/plain; version=0.0.4' "http://127.0.0.1:$1/q/metrics" \
-    | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.3f\n", s }'
+  curl -fsS --max-time 3 -H 'Accept: text/plain; version=0.0.4' "http://127.0.0.1:$1/q/metrics" \
+    | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.3f\n", s }' \
+    || echo "-1"
 }
 
 load_average() { cut -d' ' -f1 /proc/loadavg; }

@@ -13,9 +13,11 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +97,7 @@ public class WebhookBench {
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicInteger failed = new AtomicInteger();
         AtomicLong sent = new AtomicLong();
+        Map<String, AtomicInteger> statuses = new ConcurrentSkipListMap<>();
         List<CompletableFuture<Void>> inFlight = new ArrayList<>();
         long started = System.nanoTime();
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -106,11 +109,16 @@ public class WebhookBench {
             long t0 = System.nanoTime();
             HttpRequest request = request(url, key, batch);
             synchronized (inFlight) {
-                inFlight.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenAccept(r -> {
+                // a refused or reset connection, or no answer in 30 s, counts as a failed request (not a crash)
+                inFlight.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.discarding()).<Void>handle((r, error) -> {
                     latencies.add(System.nanoTime() - t0);
-                    if (r.statusCode() != 202) {
+                    String status = error == null ? Integer.toString(r.statusCode())
+                            : "io-error (" + rootCause(error) + ")";
+                    statuses.computeIfAbsent(status, ignored -> new AtomicInteger()).incrementAndGet();
+                    if (error != null || r.statusCode() != 202) {
                         failed.incrementAndGet();
                     }
+                    return null;
                 }));
             }
         }, 0, periodNanos, TimeUnit.NANOSECONDS);
@@ -121,6 +129,15 @@ public class WebhookBench {
         }
         double elapsed = (System.nanoTime() - started) / 1e9;
         report("paced@" + eventsPerSecond + "/s", requests, batch, elapsed, failed.get(), latencies);
+        System.err.println("paced statuses: " + statuses); // stderr: bench/run parses the line above
+    }
+
+    static String rootCause(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     static void report(String phase, int requests, int batch, double seconds, int failed,
@@ -158,6 +175,7 @@ public class WebhookBench {
                 .header("webhook-timestamp", ts)
                 .header("webhook-signature", "v1," + sign(key, id + "." + ts + ".", bytes))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .timeout(java.time.Duration.ofSeconds(30))
                 .build();
     }
 

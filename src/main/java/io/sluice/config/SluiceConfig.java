@@ -56,6 +56,22 @@ public interface SluiceConfig {
         @WithDefault("64")
         int maxInFlight();
 
+        /**
+         * Most bytes of webhook bodies this instance holds at once, from the moment a request is admitted until its
+         * answer is written or its connection closes: a declared {@code Content-Length} is reserved before any byte
+         * is read, a chunked body is counted as it grows. A request that does not fit is answered 503 with
+         * {@code Retry-After} and {@code Connection: close} at once, its body never kept. While a request is decoded
+         * and landed it costs about ten times its body in heap, so the default (8 MiB) keeps the worst case near
+         * 80 MiB of a 256 MiB heap. A request is always admitted when no other body is held, so one larger than the
+         * budget (up to {@code sluice.limits.max-request-bytes}) still goes through alone.
+         */
+        @WithDefault("8388608")
+        long maxBufferedBytes();
+
+        /** Most webhook requests whose bodies are held at once (read, decoded or landing); one more is refused 503. */
+        @WithDefault("256")
+        int maxBufferedRequests();
+
         /** Partners by path segment name. */
         Map<String, Partner> partners();
     }

@@ -40,6 +40,10 @@ public class SluiceMetrics {
     public static final String KAFKA_DEAD_LETTERS = "sluice.kafka.dead.letters";
     public static final String WEBHOOK_REFUSED = "sluice.webhook.refused";
     public static final String WEBHOOK_IN_FLIGHT = "sluice.webhook.in.flight";
+    /** Bytes of webhook bodies held (reserved before reading, until the answer), bounded by max-buffered-bytes. */
+    public static final String WEBHOOK_BUFFERED_BYTES = "sluice.webhook.buffered.bytes";
+    /** Webhook requests whose bodies are held, bounded by sluice.webhook.max-buffered-requests. */
+    public static final String WEBHOOK_BUFFERED_REQUESTS = "sluice.webhook.buffered.requests";
     /** Waits on PostgreSQL that hit their bound (a hung or locked database), by operation. */
     public static final String DATABASE_STALLS = "sluice.database.stalls";
     /** 1 while this instance reaches a Kafka broker, 0 while it does not (health group {@code kafka}). */
@@ -246,10 +250,14 @@ public class SluiceMetrics {
                 .increment();
     }
 
-    /** An authenticated webhook request answered 429 or 503: reason rate_limited, saturated or unavailable. */
+    /**
+     * A webhook request answered 429 or 503 for load: reason rate_limited, saturated or unavailable (authenticated),
+     * or memory (refused before its body was read, so before authentication: partner is a configured partner's name
+     * or unknown).
+     */
     public void webhookRefused(String partner, String reason) {
         Counter.builder(WEBHOOK_REFUSED)
-                .description("Authenticated webhook requests refused for load, by partner and reason")
+                .description("Webhook requests refused for load, by partner and reason")
                 .tags("partner", partner, "reason", reason)
                 .register(registry)
                 .increment();
@@ -259,6 +267,19 @@ public class SluiceMetrics {
     public void webhookInFlight(Supplier<Number> inFlight) {
         Gauge.builder(WEBHOOK_IN_FLIGHT, inFlight)
                 .description("Webhook requests waiting on PostgreSQL (bounded by sluice.webhook.max-in-flight)")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** The webhook bodies held in memory (webhook/BufferBudget). */
+    public void webhookBuffered(Supplier<Number> bytes, Supplier<Number> requests) {
+        Gauge.builder(WEBHOOK_BUFFERED_BYTES, bytes)
+                .description("Bytes of webhook bodies held, reserved before reading until the answer "
+                        + "(bounded by sluice.webhook.max-buffered-bytes)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(WEBHOOK_BUFFERED_REQUESTS, requests)
+                .description("Webhook requests whose bodies are held (bounded by sluice.webhook.max-buffered-requests)")
                 .strongReference(true)
                 .register(registry);
     }

@@ -145,10 +145,15 @@ public class PromotionRound {
     public record Failure(WorkItem item, String error) {
     }
 
-    private record Claimed(BronzeRecord record, int attempts) {
+    /**
+     * A claimed bronze row as PostgreSQL sent it: its JSON is parsed by the transform, on a worker thread (not on the
+     * event loop that also serves the doors), and an unreadable one fails that event alone.
+     */
+    private record Claimed(long id, String eventId, OffsetDateTime receivedAt, String channel, String source,
+            String payload, String headers, String payloadHash, int attempts) {
 
         WorkItem item() {
-            return new WorkItem(record.id(), record.receivedAt(), record.eventId(), attempts);
+            return new WorkItem(id, receivedAt, eventId, attempts);
         }
     }
 
@@ -303,11 +308,10 @@ public class PromotionRound {
         List<Failure> failures = new ArrayList<>();
         for (Claimed c : claimed) {
             try {
-                events.add(transform.toSilver(c.record()));
-                promoted.add(c.record().id());
+                events.add(transform.toSilver(record(c)));
+                promoted.add(c.id());
             } catch (RuntimeException e) {
-                Log.warnf("event %s (bronze %d) failed its transform: %s", c.record().eventId(), c.record().id(),
-                        e.toString());
+                Log.warnf("event %s (bronze %d) failed its transform: %s", c.eventId(), c.id(), e.toString());
                 failures.add(new Failure(c.item(), e.toString()));
             }
         }
@@ -368,7 +372,7 @@ public class PromotionRound {
 
     private static Map<Long, WorkItem> items(List<Claimed> claimed) {
         Map<Long, WorkItem> items = new HashMap<>();
-        claimed.forEach(c -> items.put(c.record().id(), c.item()));
+        claimed.forEach(c -> items.put(c.id(), c.item()));
         return items;
     }
 
@@ -385,7 +389,7 @@ public class PromotionRound {
                 orphans.add(row.getLong("item_id"));
                 orphanEvents.add(row.getString("item_event_id"));
             } else {
-                events.add(new Claimed(record(row), row.getInteger("attempts")));
+                events.add(claimed(row));
             }
         }
         if (!orphans.isEmpty()) {
@@ -407,20 +411,25 @@ public class PromotionRound {
     private List<Claimed> claimed(RowSet<Row> rows) {
         List<Claimed> claimed = new ArrayList<>(rows.size());
         for (Row row : rows) {
-            claimed.add(new Claimed(record(row), row.getInteger("attempts")));
+            claimed.add(claimed(row));
         }
         return claimed;
     }
 
-    private BronzeRecord record(Row row) {
+    private static Claimed claimed(Row row) {
+        return new Claimed(row.getLong("id"), row.getString("event_id"), row.getOffsetDateTime("received_at"),
+                row.getString("channel"), row.getString("source"), row.getString("payload"),
+                row.getString("headers"), row.getString("payload_hash"), row.getInteger("attempts"));
+    }
+
+    private BronzeRecord record(Claimed c) {
         try {
-            Map<String, String> headers = mapper.readValue(row.getString("headers"), new TypeReference<>() {
+            Map<String, String> headers = mapper.readValue(c.headers(), new TypeReference<>() {
             });
-            return new BronzeRecord(row.getLong("id"), row.getString("event_id"), row.getOffsetDateTime("received_at"),
-                    row.getString("channel"), row.getString("source"),
-                    mapper.readTree(row.getString("payload")), headers, row.getString("payload_hash"));
+            return new BronzeRecord(c.id(), c.eventId(), c.receivedAt(), c.channel(), c.source(),
+                    mapper.readTree(c.payload()), headers, c.payloadHash());
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("bronze row " + row.getLong("id") + " holds unreadable JSON", e);
+            throw new IllegalStateException("bronze row " + c.id() + " holds unreadable JSON", e);
         }
     }
 
