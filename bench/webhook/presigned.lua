@@ -1,5 +1,9 @@
 -- wrk script: replays pre-signed webhook requests (WebhookBench.java presign), each sent once per pass.
---   wrk -t2 -c64 -d10s --latency -s bench/webhook/presigned.lua URL -- FILE THREADS
+--   wrk -t2 -c64 -d10s --latency -s bench/webhook/presigned.lua URL -- FILE THREADS [RATE CONNECTIONS]
+-- With RATE (requests/s over all CONNECTIONS), each connection waits CONNECTIONS / RATE seconds before each request
+-- (wrk's delay()), so the offered rate is at most RATE: at light load an answer takes a few ms and the achieved rate
+-- is close to it; the done() line says what was achieved. (No correction for coordinated omission: wrk2 is not in
+-- Debian's archive.)
 -- Each wrk thread takes every THREADS-th line, so no request is sent by two threads. A pass that runs out starts
 -- again at its first request: those are redeliveries (answered from bronze.webhook_deliveries), so make FILE
 -- larger than the rate times the duration; the done() line says how many requests a thread had.
@@ -26,6 +30,11 @@ function init(args)
     i = i + 1
   end
   next_request = 0
+  if args[3] then
+    -- defined only when paced: wrk looks for delay() after init(), and without it sends back to back
+    local pause_ms = 1000 * tonumber(args[4] or 64) / tonumber(args[3])
+    function delay() return pause_ms end
+  end
 end
 
 function request()
