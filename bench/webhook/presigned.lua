@@ -1,9 +1,11 @@
 -- wrk script: replays pre-signed webhook requests (WebhookBench.java presign), each sent once per pass.
 --   wrk -t2 -c64 -d10s --latency -s bench/webhook/presigned.lua URL -- FILE THREADS [RATE CONNECTIONS]
--- With RATE (requests/s over all CONNECTIONS), each connection waits CONNECTIONS / RATE seconds before each request
--- (wrk's delay()), so the offered rate is at most RATE: at light load an answer takes a few ms and the achieved rate
--- is close to it; the done() line says what was achieved. (No correction for coordinated omission: wrk2 is not in
--- Debian's archive.)
+-- With RATE (requests/s over all CONNECTIONS), each connection waits a random time of mean CONNECTIONS / RATE seconds
+-- (exponentially distributed) before each request (wrk's delay()), so the requests arrive about as a Poisson stream
+-- of at most RATE: at light load an answer takes a few ms and the achieved rate is close to it; the done() line says
+-- what was achieved. A fixed wait kept the connections in step, and every one of them sent at the same instant: a
+-- burst of CONNECTIONS requests that measured the burst, not the rate. (No correction for coordinated omission:
+-- wrk2 is not in Debian's archive.)
 -- Each wrk thread takes every THREADS-th line, so no request is sent by two threads. A pass that runs out starts
 -- again at its first request: those are redeliveries (answered from bronze.webhook_deliveries), so make FILE
 -- larger than the rate times the duration; the done() line says how many requests a thread had.
@@ -33,7 +35,8 @@ function init(args)
   if args[3] then
     -- defined only when paced: wrk looks for delay() after init(), and without it sends back to back
     local pause_ms = 1000 * tonumber(args[4] or 64) / tonumber(args[3])
-    function delay() return pause_ms end
+    math.randomseed(os.time() + 7919 * id)
+    function delay() return math.floor(-math.log(1 - math.random()) * pause_ms) end
   end
 end
 
