@@ -101,3 +101,8 @@ meter() {
 }
 
 load_average() { cut -d' ' -f1 /proc/loadavg; }
+
+# Milliseconds during which every non-idle task of the machine waited for IO (the kernel's pressure stall
+# information, /proc/pressure/io "full"), so far; "0" where the kernel does not report it. Two readings around a
+# paced run say how long the disk held everything up (fsyncs of PostgreSQL's WAL included).
+io_stall_ms() { awk '/^full/ { sub("total=", "", $5); print int($5 / 1000) }' /proc/pressure/io 2>/dev/null || echo 0; }
