@@ -286,8 +286,10 @@ public class PromotionRound {
         return Uni.createFrom().item(() -> transformAll(claimed))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(transformed -> silver.upsert(connection, latestPerEvent(transformed.events()))
-                        .call(changes -> gold.apply(connection, changes))
+                        // the counters before gold: their rows are spread over slots, so they take no lock another
+                        // round waits for, and gold's sku locks (held to the commit) are not held while they are written
                         .call(changes -> quality.record(connection, changes))
+                        .call(changes -> gold.apply(connection, changes))
                         .chain(() -> connection.preparedQuery(DONE)
                                 .execute(Tuple.of(concat(transformed.promotedIds(), orphans), claim.batches())))
                         .invoke(() -> metrics.promoted("orphaned",

@@ -21,7 +21,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Keeps the expectations' hourly counters as promotion writes silver: one call per promotion round, inside the round's
- * transaction, after silver and gold. The rows the upsert wrote are checked here in memory; the round's counts are
+ * transaction, after silver and before gold. The rows the upsert wrote are checked here in memory; the round's counts are
  * then added to {@code quality.counters} by <b>one</b> statement, which also probes silver's index for the values of
  * unique expectations. Nothing is written when no expectation applies to the round's rows.
  * <p>

@@ -35,7 +35,7 @@ class PromotionBenchmark {
         @Override
         public java.util.Map<String, String> getConfigOverrides() {
             var overrides = new java.util.HashMap<>(super.getConfigOverrides());
-            overrides.put("sluice.promotion.batch-size", System.getProperty("bench.batch-size", "1000"));
+            overrides.put("sluice.promotion.batch-size", System.getProperty("bench.batch-size", "4000"));
             overrides.put("sluice.promotion.concurrency", System.getProperty("bench.concurrency", "2"));
             overrides.put("quarkus.log.category.\"io.sluice\".level", "WARN");
             // a random HTTP port, so the benchmark can run beside the test suite
@@ -149,7 +149,7 @@ class PromotionBenchmark {
                 .isEqualTo(events);
         print("%s: promoted %d events to silver and gold in %.1f s: %.0f events/s (%d promoter(s), batch %s, "
                 + "concurrency %s)", tag, events, seconds, events / seconds, promoters,
-                System.getProperty("bench.batch-size", "1000"), System.getProperty("bench.concurrency", "2"));
+                System.getProperty("bench.batch-size", "4000"), System.getProperty("bench.concurrency", "2"));
         print("%s: CPU per 1M events: JVM %.1f s, PostgreSQL %.1f s (backends of this database and the cluster's "
                 + "background processes, utime+stime from /proc)", tag, cpu.jvmSeconds() * 1e6 / events,
                 cpu.postgresSeconds() * 1e6 / events);
