@@ -21,9 +21,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Keeps the expectations' hourly counters as promotion writes silver: one call per promotion round, inside the round's
- * transaction, after silver and before gold. The rows the upsert wrote are checked here in memory; the round's counts are
- * then added to {@code quality.counters} by <b>one</b> statement, which also probes silver's index for the values of
- * unique expectations. Nothing is written when no expectation applies to the round's rows.
+ * transaction, after silver and before gold. The rows the upsert wrote are checked here in memory; the round's counts
+ * are then added to {@code quality.counters} by <b>one</b> statement, which also probes silver's index for the values
+ * of unique expectations. Nothing is written when no expectation applies to the round's rows.
  * <p>
  * A counter row is keyed by expectation, hour of bronze receipt ({@code window_start}) and a slot picked at random per
  * round, so concurrent rounds seldom wait on each other's counter rows (the evaluator sums the slots).
