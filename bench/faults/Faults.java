@@ -355,7 +355,9 @@ public class Faults {
         lander.stop();
         long backlog = load.acknowledged.size();
         log("backlog of " + backlog + " events landed with promotion off");
-        Sluice promoter = Sluice.start("promokill-a", port, db);
+        // rounds much smaller than the backlog, so the kill lands between commits: with the default (4000) two rounds
+        // held the whole short-form backlog and committed together, before the kill
+        Sluice promoter = Sluice.start("promokill-a", port, db, Map.of("SLUICE_PROMOTION_BATCH_SIZE", "500"));
         String silver = "SELECT count(*) FROM silver.events";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         while (System.nanoTime() < deadline && db.count(silver) < backlog / 10) {
