@@ -197,6 +197,15 @@ public interface SluiceConfig {
         @WithDefault("2")
         int concurrency();
 
+        /**
+         * Whether a promotion round's commit waits for PostgreSQL to flush its WAL ({@code synchronous_commit} of the
+         * round's transaction). Off by default: a round only derives silver and gold from bronze rows that are durable
+         * already, so a PostgreSQL crash can lose at most its last rounds (about three {@code wal_writer_delay}s), and
+         * their work items come back with them and are promoted again, idempotently. Landing commits always wait.
+         */
+        @WithDefault("false")
+        boolean synchronousCommit();
+
         /** Period of the sweep that claims due work even without a notification. */
         @WithDefault("1s")
         Duration sweepInterval();

@@ -133,6 +133,7 @@ public class PromotionRound {
             )
             SELECT count(*) AS items FROM items
             """;
+    private static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
     private static final int MAX_ERROR_CHARS = 2000;
 
     /** What a round did: work items claimed, promoted, put back for a later attempt, quarantined. */
@@ -204,7 +205,8 @@ public class PromotionRound {
     @ExponentialBackoff(factor = 2, maxDelay = 10_000)
     public Uni<Outcome> run(List<Long> only) {
         AtomicReference<Claim> claimed = new AtomicReference<>(Claim.NONE);
-        return pool.withTransaction(connection -> claim(connection, only)
+        return pool.withTransaction(connection -> commitMode(connection)
+                .chain(() -> claim(connection, only))
                 .invoke(claimed::set)
                 .chain(claim -> promote(connection, claim)))
                 .onFailure().transform(TransientDatabaseException::classify)
@@ -232,6 +234,16 @@ public class PromotionRound {
                 .execute(Tuple.of(batches.toArray(Long[]::new)))
                 .map(rows -> rows.iterator().next().getLong("items")))
                 .onFailure().transform(TransientDatabaseException::classify);
+    }
+
+    /**
+     * The round's commit does not wait for the WAL flush unless configured to: what it writes is derived from durable
+     * bronze rows, and a lost commit brings its work items back with it.
+     */
+    private Uni<Void> commitMode(SqlConnection connection) {
+        return config.synchronousCommit()
+                ? Uni.createFrom().voidItem()
+                : connection.query(ASYNC_COMMIT).execute().replaceWithVoid();
     }
 
     private Uni<Claim> claim(SqlConnection connection, List<Long> only) {
