@@ -7,8 +7,8 @@ cd "$SLUICE_ROOT"
 BENCH_JAVA="java -cp bench/webhook bench/webhook/WebhookBench.java"
 CLK_TCK=$(getconf CLK_TCK)
 # The container's JVM options (src/main/docker/Dockerfile.jvm and deploy/base/configmap.yaml: a 256 MiB heap of a
-# 768 MiB limit, the serial collector, 512 KiB thread stacks): the benchmark measures what ships.
-: "${SLUICE_BENCH_JAVA_OPTS:=-Xmx256m -XX:+UseSerialGC -Xss512k}"
+# 768 MiB limit, the serial collector, 512 KiB thread stacks, two malloc arenas): the benchmark measures what ships.
+: "${SLUICE_BENCH_JAVA_OPTS:=-Xmx256m -XX:+UseSerialGC -Xss512k}" "${SLUICE_BENCH_MALLOC_ARENA_MAX:=2}"
 BENCH_SECRET="whsec_$(printf 'bench-only-secret-%s' "$RANDOM$RANDOM" | base64 | tr -d '\n')"
 
 psql_as_service() {
@@ -55,7 +55,8 @@ sluice_start() {
     QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://$SLUICE_DB_HOST:$SLUICE_DB_PORT/$db" \
     QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$SLUICE_DB_HOST:$SLUICE_DB_PORT/$db" \
     SLUICE_WEBHOOK_PARTNERS_BENCH_SECRETS="$BENCH_SECRET" SLUICE_WEBHOOK_MAX_IN_FLIGHT=512 \
-    SLUICE_PRIVACY_HASH_KEY=bench-only QUARKUS_LOG_CONSOLE_JSON_ENABLED=false QUARKUS_LOG_LEVEL=WARN "$@" \
+    SLUICE_PRIVACY_HASH_KEY=bench-only QUARKUS_LOG_CONSOLE_JSON_ENABLED=false QUARKUS_LOG_LEVEL=WARN \
+    MALLOC_ARENA_MAX="$SLUICE_BENCH_MALLOC_ARENA_MAX" "$@" \
     java $SLUICE_BENCH_JAVA_OPTS -jar target/quarkus-app/quarkus-run.jar >"$BENCH_WORK/sluice-$port.log" 2>&1 &
   SLUICE_PID=$!
   for _ in $(seq 1 240); do
