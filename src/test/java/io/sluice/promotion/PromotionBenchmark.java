@@ -30,13 +30,17 @@ import io.sluice.support.Db;
 @TestProfile(PromotionBenchmark.Profile.class)
 class PromotionBenchmark {
 
+    /** The promoter's settings for this run (bench/promotion/run passes them), printed with each result. */
+    private static final String BATCH_SIZE = System.getProperty("bench.batch-size", "4000");
+    private static final String CONCURRENCY = System.getProperty("bench.concurrency", "2");
+
     public static class Profile extends ManualPromotionProfile {
 
         @Override
         public java.util.Map<String, String> getConfigOverrides() {
             var overrides = new java.util.HashMap<>(super.getConfigOverrides());
-            overrides.put("sluice.promotion.batch-size", System.getProperty("bench.batch-size", "4000"));
-            overrides.put("sluice.promotion.concurrency", System.getProperty("bench.concurrency", "2"));
+            overrides.put("sluice.promotion.batch-size", BATCH_SIZE);
+            overrides.put("sluice.promotion.concurrency", CONCURRENCY);
             overrides.put("quarkus.log.category.\"io.sluice\".level", "WARN");
             // a random HTTP port, so the benchmark can run beside the test suite
             overrides.put("quarkus.http.test-port", "0");
@@ -149,7 +153,7 @@ class PromotionBenchmark {
                 .isEqualTo(events);
         print("%s: promoted %d events to silver and gold in %.1f s: %.0f events/s (%d promoter(s), batch %s, "
                 + "concurrency %s)", tag, events, seconds, events / seconds, promoters,
-                System.getProperty("bench.batch-size", "4000"), System.getProperty("bench.concurrency", "2"));
+                BATCH_SIZE, CONCURRENCY);
         print("%s: CPU per 1M events: JVM %.1f s, PostgreSQL %.1f s (backends of this database and the cluster's "
                 + "background processes, utime+stime from /proc)", tag, cpu.jvmSeconds() * 1e6 / events,
                 cpu.postgresSeconds() * 1e6 / events);
