@@ -43,6 +43,14 @@ public record Field(String path, Function<SilverEvent, Object> reader, Optional<
         return Map.entry(path, new Field(path, reader, Optional.ofNullable(column)));
     }
 
+    /**
+     * Whether the field is silver's primary key ({@code event_id}): one row per value by construction, so a unique
+     * check on it needs no probe (the probe would read the same index that enforces it).
+     */
+    public boolean isPrimaryKey() {
+        return "event_id".equals(uniqueColumn.orElse(null));
+    }
+
     /** The field of a path: a known one, or {@code properties.<key>} / {@code attributes.<key>} (top-level keys). */
     public static Optional<Field> of(String path) {
         Field known = FIELDS.get(path);

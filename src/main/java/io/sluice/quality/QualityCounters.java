@@ -88,7 +88,7 @@ public class QualityCounters {
         List<String> branches = new ArrayList<>();
         int parameter = 10;
         for (Expectation e : expectations) {
-            if (e.kind() != Kind.UNIQUE) {
+            if (e.kind() != Kind.UNIQUE || e.field().orElseThrow().isPrimaryKey()) {
                 continue;
             }
             String column = e.field().orElseThrow().uniqueColumn().orElseThrow();

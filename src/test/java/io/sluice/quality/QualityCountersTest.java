@@ -42,7 +42,8 @@ class QualityCountersTest {
         SilverChanges.Replaced replacedB = new SilverChanges.Replaced("b", "purchase", RECEIVED, "u-1", null, null,
                 null, null, null, null, null, List.of());
         List<Expectation> expectations = List.of(of("users", Kind.NOT_NULL, "user_id", Set.of("purchase")),
-                of("ids", Kind.UNIQUE, "event_id", Set.of()), of("volume", Kind.VOLUME, null, Set.of()),
+                of("ids", Kind.UNIQUE, "event_id", Set.of()), of("users-once", Kind.UNIQUE, "user_id", Set.of()),
+                of("volume", Kind.VOLUME, null, Set.of()),
                 of("fresh", Kind.FRESHNESS, null, Set.of()));
 
         QualityCounters.Counts counts = QualityCounters.count(expectations,
@@ -50,7 +51,8 @@ class QualityCountersTest {
 
         OffsetDateTime hour = OffsetDateTime.parse("2026-12-01T14:00:00Z");
         assertThat(counts.sums).containsOnlyKeys(new QualityCounters.Counts.Key("users", hour),
-                new QualityCounters.Counts.Key("ids", hour), new QualityCounters.Counts.Key("volume", hour),
+                new QualityCounters.Counts.Key("ids", hour), new QualityCounters.Counts.Key("users-once", hour),
+                new QualityCounters.Counts.Key("volume", hour),
                 new QualityCounters.Counts.Key("fresh", hour));
         QualityCounters.Counts.Sum users = counts.sums.get(new QualityCounters.Counts.Key("users", hour));
         assertThat(users.checked).isEqualTo(2);
@@ -59,8 +61,12 @@ class QualityCountersTest {
         assertThat(counts.sums.get(new QualityCounters.Counts.Key("volume", hour)).checked).isEqualTo(2);
         assertThat(counts.sums.get(new QualityCounters.Counts.Key("fresh", hour)).newest)
                 .isEqualTo(RECEIVED.minusMinutes(5));
-        assertThat(counts.probeValues).containsExactly("a", "b", "c");
-        assertThat(counts.probeNames).containsOnly("ids");
+        // unique on silver's primary key passes without a probe; on another column the values are probed
+        QualityCounters.Counts.Sum ids = counts.sums.get(new QualityCounters.Counts.Key("ids", hour));
+        assertThat(ids.checked).isEqualTo(3);
+        assertThat(ids.failed).isZero();
+        assertThat(counts.probeValues).containsExactly("u-1");
+        assertThat(counts.probeNames).containsOnly("users-once");
     }
 
     @Test
