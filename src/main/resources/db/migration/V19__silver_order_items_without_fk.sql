@@ -1,0 +1,13 @@
+-- silver.order_items drops its foreign key to silver.events.
+--
+-- Measured (bench/RESULTS.md, 2026-12-03, pg_stat_statements with track = all on
+-- `BENCH_WORKLOADS=late BENCH_RUNS=1 bench/promotion/run`): the key's row trigger ran
+-- `SELECT 1 FROM ONLY silver.events x WHERE event_id = $1 FOR KEY SHARE OF x` once per purchase line, 79,937 times
+-- for 200,000 events, 6.4 ms of each 4,000-event round, and each of those key-share locks wrote the lock into the
+-- silver row it had just inserted (a dirtied page and a WAL record per line).
+--
+-- The promotion transaction is the only writer of both tables and writes an event's lines in the statement after its
+-- row, in the same transaction (SilverWriter); nothing deletes silver rows, so ON DELETE CASCADE had nothing to do.
+-- gold.i3_differences, run after every benchmark and fault run, aggregates the lines through their events, as
+-- gold.fact_order_line has done without foreign keys since V13.
+ALTER TABLE silver.order_items DROP CONSTRAINT order_items_event_id_fkey;
