@@ -8,7 +8,7 @@ BENCH_JAVA="java -cp bench/webhook bench/webhook/WebhookBench.java"
 CLK_TCK=$(getconf CLK_TCK)
 # The container's JVM options (src/main/docker/Dockerfile.jvm and deploy/base/configmap.yaml: a 256 MiB heap of a
 # 768 MiB limit, the serial collector, 512 KiB thread stacks, two malloc arenas): the benchmark measures what ships.
-: "${SLUICE_BENCH_JAVA_OPTS:=-Xmx256m -XX:+UseSerialGC -Xss512k}" "${SLUICE_BENCH_MALLOC_ARENA_MAX:=2}"
+: "${SLUICE_BENCH_JAVA_OPTS:=-Xmx256m -XX:+UseSerialGC -XX:NewRatio=1 -Xss512k}" "${SLUICE_BENCH_MALLOC_ARENA_MAX:=2}"
 BENCH_SECRET="whsec_$(printf 'bench-only-secret-%s' "$RANDOM$RANDOM" | base64 | tr -d '\n')"
 
 psql_as_service() {
