@@ -16,6 +16,9 @@ psql_as_service() {
     -U "$SLUICE_DB_USER" "$@"
 }
 
+# Work not yet promoted in database $1: events of landed batches are one row per batch, retries one row per event.
+unpromoted() { psql_as_service -d "$1" -c "SELECT (SELECT count(*) FROM bronze.promotion_batches) + (SELECT count(*) FROM bronze.promotion_queue)"; }
+
 # A new empty database owned by the service role (which then migrates it itself), after a CHECKPOINT: without it
 # each run landed while PostgreSQL still wrote out the previous runs' buffers and WAL, and every phase's runs drifted
 # slower one after the other (COPY too: 52.7k, 36.0k, 37.5k rows/s in one phase).
