@@ -43,6 +43,16 @@ pg_ticks() {
   echo "$total"
 }
 
+# CPU time of the Kafka broker dev/kafka-up started (0 when there is none), in clock ticks.
+broker_ticks() { proc_ticks "$(cat "$KAFKA_HOME/kafka.pid" 2>/dev/null || echo 0)"; }
+
+# The machine's busy and total clock ticks over every core (/proc/stat), as "busy total": two readings give the share
+# of the cores that everything together (PostgreSQL, Kafka, Sluice, the load generator) kept busy.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+
+# The busy share in % between two machine_ticks readings ("busy total" each).
+busy_percent() { python3 -c "b0, t0, b1, t1 = map(int, '$1 $2'.split()); print(round(100 * (b1 - b0) / max(1, t1 - t0)))"; }
+
 # Microseconds of CPU per event from two tick readings.
 us_per_event() { python3 -c "print(round(($2 - $1) * 1e6 / $CLK_TCK / max(1, $3), 1))"; }
 
