@@ -52,7 +52,8 @@ public class MigrationsHealthCheck implements AsyncHealthCheck {
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return pool.query("SELECT version, success FROM " + historyTable + " WHERE version IS NOT NULL").execute()
+        // every row: a failed repeatable migration (R__gold_functions.sql, no version) counts as failed too
+        return pool.query("SELECT version, success FROM " + historyTable).execute()
                 .ifNoItem().after(timeout).failWith(TimeoutException::new)
                 .map(rows -> {
                     MigrationVersion applied = null;
@@ -60,6 +61,9 @@ public class MigrationsHealthCheck implements AsyncHealthCheck {
                     for (Row row : rows) {
                         if (!row.getBoolean("success")) {
                             failed++;
+                            continue;
+                        }
+                        if (row.getString("version") == null) {
                             continue;
                         }
                         MigrationVersion version = MigrationVersion.fromVersion(row.getString("version"));

@@ -14,7 +14,7 @@ import io.sluice.promotion.ManualPromotionProfile;
 import io.sluice.support.Db;
 
 /**
- * The non-SCD 2 units of migrations V9 and V13 on crafted inputs, each in a transaction that is rolled back: dates, customers,
+ * The non-SCD 2 units of R__gold_functions.sql on crafted inputs, each in a transaction that is rolled back: dates, customers,
  * sku locks, facts and the two daily metrics tables.
  */
 @QuarkusTest

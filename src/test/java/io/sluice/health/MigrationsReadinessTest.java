@@ -33,6 +33,28 @@ class MigrationsReadinessTest {
                 .containsEntry("failed", 0);
     }
 
+    /**
+     * A repeatable migration has no version: its failure must still take the instance out of service, or a broken
+     * R__gold_functions.sql would leave the old gold units running behind a green readiness.
+     */
+    @Test
+    void aFailedRepeatableMigrationMakesReadinessDown() {
+        String rank = "(SELECT max(installed_rank) + 1000 FROM flyway_schema_history)";
+        Db.executeAsOwner("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, "
+                + "checksum, installed_by, execution_time, success) SELECT " + rank + ", NULL, 'broken units', 'SQL', "
+                + "'R__broken.sql', 0, current_user, 0, false");
+        try {
+            given().when().get("/q/health/ready")
+                    .then()
+                    .statusCode(503)
+                    .body("checks.find { it.name == 'Database migrations' }.status", equalTo("DOWN"))
+                    .body("checks.find { it.name == 'Database migrations' }.data.failed", equalTo(1));
+        } finally {
+            Db.executeAsOwner("DELETE FROM flyway_schema_history WHERE script = 'R__broken.sql'");
+        }
+        given().when().get("/q/health/ready").then().statusCode(200);
+    }
+
     @Test
     void versionsAreReadFromFlywayFileNames() {
         assertThat(MigrationsHealthCheck.version("V6__ops.sql")).hasValueSatisfying(
