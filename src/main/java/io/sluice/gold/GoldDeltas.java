@@ -18,8 +18,8 @@ import io.sluice.silver.SilverEvent;
 
 /**
  * What one silver upsert means for gold, aggregated so that each gold row is touched once per batch: the inputs of
- * the units in {@code db/migration/R__gold_functions.sql} (pure; {@link GoldWriter} sends them). New rows count +1, the rows they replaced -1 with
- * the values they had.
+ * the units in {@code db/migration/R__gold_functions.sql} (pure; {@link GoldWriter} sends them). New rows count +1,
+ * the rows they replaced -1 with the values they had.
  */
 public record GoldDeltas(Set<LocalDate> days, Map<String, Seen> customers, Set<String> recheckedUsers,
         Set<String> lockedSkus, Set<String> rebuiltSkus, List<SilverEvent> productEvents,
