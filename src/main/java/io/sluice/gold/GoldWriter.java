@@ -18,11 +18,11 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * Brings gold up to date with one silver upsert, in the caller's transaction: the batch's {@link GoldDeltas}, sent as
- * arrays to the units of {@code db/migration/R__gold_functions.sql}, one statement each, in the order that fixes
- * the lock order (dates, sku locks, facts removed, SCD 2, facts added, daily metrics, customers). The rows every concurrent promotion touches
- * (daily metrics, revenue, customers) are locked last, so those locks are held only until the commit; facts of users
- * seen for the first time get their customer once apply_customers has made it. A unit with nothing to do is not
- * called.
+ * arrays to the units of {@code db/migration/R__gold_functions.sql}, one statement each, in the order that fixes the
+ * lock order (dates, sku locks, facts removed, SCD 2, facts added, daily metrics, customers). The rows every concurrent
+ * promotion touches (daily metrics, revenue, customers) are locked last, so those locks are held only until the commit;
+ * facts of users seen for the first time get their customer once apply_customers has made it. A unit with nothing to do
+ * is not called.
  */
 @ApplicationScoped
 public class GoldWriter {

@@ -13,7 +13,8 @@ import io.sluice.support.Db;
 
 /**
  * One transaction on the test database that is rolled back when closed: the gold unit tests craft silver and gold rows
- * in it, call the units of R__gold_functions.sql and look at the result, leaving nothing behind for the other tests' I3 checks.
+ * in it, call the units of R__gold_functions.sql and look at the result, leaving nothing behind for the other tests' I3
+ * checks.
  */
 final class GoldSql implements AutoCloseable {
 

@@ -14,8 +14,8 @@ import io.sluice.promotion.ManualPromotionProfile;
 import io.sluice.support.Db;
 
 /**
- * The non-SCD 2 units of R__gold_functions.sql on crafted inputs, each in a transaction that is rolled back: dates, customers,
- * sku locks, facts and the two daily metrics tables.
+ * The non-SCD 2 units of R__gold_functions.sql on crafted inputs, each in a transaction that is rolled back: dates,
+ * customers, sku locks, facts and the two daily metrics tables.
  */
 @QuarkusTest
 @TestProfile(ManualPromotionProfile.class)

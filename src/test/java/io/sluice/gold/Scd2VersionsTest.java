@@ -15,10 +15,10 @@ import io.quarkus.test.junit.TestProfile;
 import io.sluice.promotion.ManualPromotionProfile;
 
 /**
- * The SCD 2 units of R__gold_functions.sql ({@code gold.fit_product_events}, {@code gold.rebuild_products}) on crafted silver
- * rows, in a transaction that is rolled back: every case of fitting an event into a sku's history, each checked
- * against the definition ({@code gold.product_history}) and against the facts, which must point at the version valid
- * at their time.
+ * The SCD 2 units of R__gold_functions.sql ({@code gold.fit_product_events}, {@code gold.rebuild_products}) on crafted
+ * silver rows, in a transaction that is rolled back: every case of fitting an event into a sku's history, each checked
+ * against the definition ({@code gold.product_history}) and against the facts, which must point at the version valid at
+ * their time.
  */
 @QuarkusTest
 @TestProfile(ManualPromotionProfile.class)
