@@ -12,12 +12,12 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import io.sluice.event.constraint.IdChars;
 import io.sluice.event.constraint.Iso4217;
 import io.sluice.event.constraint.Rfc3339;
 import io.sluice.event.constraint.ValidEventShape;
@@ -29,7 +29,7 @@ import io.sluice.event.constraint.ValidEventShape;
 @ValidEventShape
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Event(
-        @NotBlank @Size(max = 128) @Pattern(regexp = "[A-Za-z0-9._:-]+", message = "must match [A-Za-z0-9._:-]+") String eventId,
+        @NotBlank @Size(max = 128) @IdChars String eventId,
         @NotNull String eventType,
         @NotNull @Rfc3339 String occurredAt,
         @Size(max = 128) String userId,

@@ -73,6 +73,15 @@ class EventValidatorTest {
         assertThat(fields(PAGE_VIEW.replace("evt-1", "x".repeat(129)))).containsExactly("event_id");
         assertThat(validate(PAGE_VIEW.replace("evt-1", "A.b_c:d-9" + "x".repeat(119)))).isEmpty();
         assertThat(fields(PAGE_VIEW.replace("\"evt-1\"", "\"\""))).contains("event_id");
+        assertThat(validate(PAGE_VIEW.replace("evt-1", "evt#1")))
+                .containsExactly(new Violation("event_id", "must match [A-Za-z0-9._:-]+"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"evt@1", "evt[1", "evt`1", "evt{1", "evt;1", "evt,1", "\u00e9vt", "evt\u0131",
+            "evt\\u00001"})
+    void eventIdCharactersNextToTheAllowedRangesAndBeyondAsciiAreRefused(String id) {
+        assertThat(fields(PAGE_VIEW.replace("evt-1", id))).containsExactly("event_id");
     }
 
     @Test
