@@ -161,10 +161,17 @@ public class WebhookBench {
         }
     }
 
+    /**
+     * {@code BENCH_TRAFFIC=shop} in the environment: the requests of {@code load} and {@code paced} carry a shop's
+     * traffic ({@link #shopEvent}) instead of purchases only; the end-to-end phase uses it (gold's work per event
+     * follows the purchase lines: 0.4 per event there, 1 in purchases only).
+     */
+    private static final boolean SHOP = "shop".equals(System.getenv("BENCH_TRAFFIC"));
+
     static HttpRequest request(URI url, byte[] key, int batch) {
         StringBuilder body = new StringBuilder(batch * 600).append('[');
         for (int i = 0; i < batch; i++) {
-            body.append(i == 0 ? "" : ",").append(event());
+            body.append(i == 0 ? "" : ",").append(SHOP ? shopEvent() : event());
         }
         byte[] bytes = body.append(']').toString().getBytes(StandardCharsets.UTF_8);
         String id = "msg_" + UUID.randomUUID();
@@ -189,6 +196,41 @@ public class WebhookBench {
                 "category":"kitchen","brand":"Acme","quantity":2,"unit_price":12.99}]},"properties":{"campaign":"winter"}}"""
                 .formatted(id, java.time.Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
                         id.hashCode() & 0xFFFF, id.substring(0, 8), id, id.hashCode() & 0x3FF);
+    }
+
+    /**
+     * Live traffic of a shop, the mix of the promotion benchmark's workload (src/test/.../promotion/Workload.java):
+     * 40 % product views, 20 % add_to_cart, 10 % remove_from_cart, 20 % purchases of 1-3 lines, 10 % page views, over
+     * 2,000 skus and 20,000 users, occurred a minute ago.
+     */
+    static String shopEvent() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        String id = UUID.randomUUID().toString();
+        String at = java.time.Instant.now().minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        String user = "user-" + random.nextInt(20_000);
+        int kind = random.nextInt(10);
+        if (kind == 9) {
+            return ("{\"event_id\":\"bench-%s\",\"event_type\":\"page_view\",\"occurred_at\":\"%s\","
+                    + "\"anonymous_id\":\"anon-%s\",\"page\":{\"url\":\"https://shop.example/p/%d\",\"title\":\"Shop\"}}")
+                    .formatted(id, at, id.substring(0, 8), random.nextInt(2_000));
+        }
+        if (kind >= 7) {
+            StringBuilder items = new StringBuilder();
+            int lines = 1 + random.nextInt(3);
+            for (int line = 0; line < lines; line++) {
+                items.append(line == 0 ? "" : ",").append(("{\"sku\":\"SKU-%d\",\"name\":\"Mug\",\"category\":\"kitchen\","
+                        + "\"brand\":\"Acme\",\"quantity\":1,\"unit_price\":12.99}").formatted(random.nextInt(2_000)));
+            }
+            return ("{\"event_id\":\"bench-%s\",\"event_type\":\"purchase\",\"occurred_at\":\"%s\",\"user_id\":\"%s\","
+                    + "\"order\":{\"order_id\":\"order-%s\",\"currency\":\"EUR\",\"total\":%s,\"items\":[%s]}}")
+                    .formatted(id, at, user, id, new java.math.BigDecimal("12.99").multiply(
+                            java.math.BigDecimal.valueOf(lines)), items);
+        }
+        String type = kind < 4 ? "product_view" : kind < 6 ? "add_to_cart" : "remove_from_cart";
+        String quantity = kind < 4 ? "" : ",\"quantity\":" + (1 + random.nextInt(3));
+        return ("{\"event_id\":\"bench-%s\",\"event_type\":\"%s\",\"occurred_at\":\"%s\",\"user_id\":\"%s\","
+                + "\"product\":{\"sku\":\"SKU-%d\",\"name\":\"Mug\",\"category\":\"kitchen\",\"brand\":\"Acme\","
+                + "\"price\":12.99,\"currency\":\"EUR\"}%s}").formatted(id, type, at, user, random.nextInt(2_000), quantity);
     }
 
     static String sign(byte[] key, String prefix, byte[] body) {
