@@ -30,13 +30,19 @@ final class ArchivedPartitions {
         this.partition = "events_" + day.format(DateTimeFormatter.BASIC_ISO_DATE);
     }
 
-    /** A partition of a random day 60 to 3000 days ago, holding {@code events} page views promoted to silver. */
+    /**
+     * A partition of a random day 60 to 3000 days ago, holding {@code events} page views promoted to silver. The day
+     * has neither a partition nor an archive yet (an earlier test's partition may have been archived and dropped,
+     * leaving its {@code partition_archives} row behind in a test database that outlives the run).
+     */
     static ArchivedPartitions withEvents(int events) {
         ArchivedPartitions fixture;
         do {
             fixture = new ArchivedPartitions(LocalDate.now(ZoneOffset.UTC)
                     .minusDays(ThreadLocalRandom.current().nextInt(60, 3000)));
-        } while (Db.count("SELECT count(*) FROM pg_class WHERE relname = ?", fixture.partition) > 0);
+        } while (Db.count("SELECT (SELECT count(*) FROM pg_class WHERE relname = ?)"
+                + " + (SELECT count(*) FROM bronze.partition_archives WHERE partition = ?)", fixture.partition,
+                fixture.partition) > 0);
         Db.rows("SELECT bronze.ensure_partition(?::date)", fixture.day.toString());
         for (int i = 0; i < events; i++) {
             String id = Events.freshId();
