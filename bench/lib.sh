@@ -46,6 +46,20 @@ pg_ticks() {
 # CPU time of the Kafka broker dev/kafka-up started (0 when there is none), in clock ticks.
 broker_ticks() { proc_ticks "$(cat "$KAFKA_HOME/kafka.pid" 2>/dev/null || echo 0)"; }
 
+# CPU ticks of process $1's JIT compiler threads (C1 and C2): how much of a window's Sluice CPU was compiling, not
+# serving. A window measured before C2 is done is not the steady state a long-running service runs at.
+jit_ticks() {
+  local task total=0 ticks
+  for task in /proc/"$1"/task/*; do
+    case "$(cat "$task/comm" 2>/dev/null)" in
+      C1\ Compiler*|C2\ Compiler*)
+        ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$task/stat" 2>/dev/null || echo 0)
+        total=$(( total + ticks )) ;;
+    esac
+  done
+  echo "$total"
+}
+
 # The machine's busy and total clock ticks over every core (/proc/stat), as "busy total": two readings give the share
 # of the cores that everything together (PostgreSQL, Kafka, Sluice, the load generator) kept busy.
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }

@@ -174,6 +174,14 @@ public interface SluiceConfig {
          */
         @WithDefault("2ms")
         Duration linger();
+
+        /**
+         * Events waiting for a free slot that are enough for a statement of their own: it starts at once instead of
+         * lingering. A Kafka poll (hundreds of records) or a large webhook batch already spreads a statement's fixed
+         * cost; waiting for more only holds a consumer back while PostgreSQL could be writing.
+         */
+        @WithDefault("256")
+        int lingerBelowEvents();
     }
 
     interface Promotion {

@@ -33,7 +33,7 @@ import io.vertx.mutiny.sqlclient.Pool;
  * and one commit for all of them). Each request learns its own outcome after that commit. With nothing in flight a
  * request is written at once, so light load pays no added latency; under load each statement carries whatever
  * arrived during the previous one, and a free slot waits at most {@code linger} (2 ms) for more before it starts the
- * next statement ({@code sluice.bronze.group-commit.*}).
+ * next statement, unless {@code linger-below-events} (256) already wait ({@code sluice.bronze.group-commit.*}).
  * <p>
  * One request's refused value never fails the others: when PostgreSQL refuses a group's statement with a data
  * exception, each request of the group is landed on its own, and only the one that fails alone fails.
@@ -75,6 +75,7 @@ public class GroupCommit {
     private final int maxEvents;
     private final Duration writeTimeout;
     private final long lingerNanos;
+    private final int lingerBelowEvents;
     private final Vertx vertx;
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private int waitingEvents;
@@ -92,6 +93,7 @@ public class GroupCommit {
         this.maxEvents = Math.max(1, config.bronze().groupCommit().maxEvents());
         this.writeTimeout = config.bronze().writeTimeout();
         this.lingerNanos = config.bronze().groupCommit().linger().toNanos();
+        this.lingerBelowEvents = Math.min(maxEvents, Math.max(1, config.bronze().groupCommit().lingerBelowEvents()));
         this.vertx = vertx;
     }
 
@@ -140,10 +142,11 @@ public class GroupCommit {
     /**
      * While a statement is in flight, a free slot waits (at most {@code linger}, or until {@code max-events} are
      * waiting) so that the next statement carries more than the first request that comes: fewer, larger statements
-     * cost PostgreSQL less per event. With nothing in flight a request goes at once.
+     * cost PostgreSQL less per event. With nothing in flight, or {@code linger-below-events} already waiting (a Kafka
+     * poll is hundreds of records), the next statement starts at once.
      */
     private boolean lingering() {
-        if (flushing == 0 || waitingEvents >= maxEvents || lingerNanos <= 0) {
+        if (flushing == 0 || waitingEvents >= lingerBelowEvents || lingerNanos <= 0) {
             return false;
         }
         long waited = System.nanoTime() - waiting.peekFirst().arrived();
