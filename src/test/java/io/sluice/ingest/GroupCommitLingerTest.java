@@ -2,9 +2,7 @@ package io.sluice.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.sluice.event.EventDecoder;
 import io.sluice.ingest.IngestPipeline.DeliveryKey;
 import io.sluice.ingest.IngestPipeline.Landed;
 import io.sluice.ingest.IngestPipeline.Outcome;
@@ -58,7 +55,7 @@ class GroupCommitLingerTest {
     void aSmallRequestLingersAndEnoughEventsStartTheStatementAtOnce() throws Exception {
         String source = "linger-" + UUID.randomUUID();
         String alone = Events.freshId(), second = Events.freshId(), third = Events.freshId();
-        try (Connection lock = holdDelivery(source, "held")) {
+        try (Connection lock = Landings.holdDelivery(source, "held")) {
             CompletableFuture<Outcome> held = pipeline
                     .land(List.of(incoming(source, Events.pageView(Events.freshId()))),
                             Optional.of(new DeliveryKey(source, "held")))
@@ -82,29 +79,13 @@ class GroupCommitLingerTest {
                 (Object) new String[]{alone, second, third})).as("statements of the three waiting events").isOne();
     }
 
-    /** Takes the row lock a landing of this delivery would need, in an open transaction. */
-    private static Connection holdDelivery(String partner, String webhookId) throws Exception {
-        Connection connection = Db.connect();
-        connection.setAutoCommit(false);
-        try (PreparedStatement insert = connection.prepareStatement("""
-                INSERT INTO bronze.webhook_deliveries (partner, webhook_id, status, response)
-                VALUES (?, ?, 202, '{}')""")) {
-            insert.setString(1, partner);
-            insert.setString(2, webhookId);
-            insert.executeUpdate();
-        }
-        return connection;
+    private Incoming incoming(String source, String json) {
+        return Landings.incoming(pipeline, source, json, Map.of());
     }
 
     private CompletableFuture<Outcome> land(String source, String... eventIds) {
         List<Incoming> events = Arrays.stream(eventIds)
                 .map(id -> incoming(source, Events.pageView(id))).toList();
         return pipeline.land(events, Optional.empty()).subscribeAsCompletionStage();
-    }
-
-    private Incoming incoming(String source, String json) {
-        var decoded = (EventDecoder.Events) pipeline.decode(json.getBytes(StandardCharsets.UTF_8),
-                EventDecoder.Format.NATIVE, Map.of());
-        return Incoming.webhook(source, decoded.events().get(0), Map.of());
     }
 }

@@ -2,9 +2,7 @@ package io.sluice.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.sluice.event.EventDecoder;
 import io.sluice.ingest.IngestPipeline.DeliveryKey;
 import io.sluice.ingest.IngestPipeline.Landed;
 import io.sluice.ingest.IngestPipeline.Outcome;
@@ -57,7 +54,7 @@ class GroupCommitTest {
         List<CompletableFuture<Outcome>> waiting = new ArrayList<>();
         CompletableFuture<Outcome> first;
         List<String> ids = new ArrayList<>();
-        try (Connection lock = holdDelivery(source, "held")) {
+        try (Connection lock = Landings.holdDelivery(source, "held")) {
             first = land(source, Optional.of(new DeliveryKey(source, "held")), Events.pageView(Events.freshId()));
             for (int i = 0; i < 5; i++) {
                 String id = Events.freshId();
@@ -87,7 +84,7 @@ class GroupCommitTest {
                 neighbour = Events.freshId();
         CompletableFuture<Outcome> mixed;
         CompletableFuture<Outcome> other;
-        try (Connection lock = holdDelivery(source, "held")) {
+        try (Connection lock = Landings.holdDelivery(source, "held")) {
             CompletableFuture<Outcome> held = land(source, Optional.of(new DeliveryKey(source, "held")),
                     Events.pageView(Events.freshId()));
             // a header value jsonb cannot hold (NUL): only a door that forgot to screen it could pass it on
@@ -120,27 +117,11 @@ class GroupCommitTest {
                         .containsEntry("no_payload", true));
     }
 
-    /** Takes the row lock a landing of this delivery would need, in an open transaction. */
-    private static Connection holdDelivery(String partner, String webhookId) throws Exception {
-        Connection connection = Db.connect();
-        connection.setAutoCommit(false);
-        try (PreparedStatement insert = connection.prepareStatement("""
-                INSERT INTO bronze.webhook_deliveries (partner, webhook_id, status, response)
-                VALUES (?, ?, 202, '{}')""")) {
-            insert.setString(1, partner);
-            insert.setString(2, webhookId);
-            insert.executeUpdate();
-        }
-        return connection;
+    private Incoming incoming(String source, String json, Map<String, String> headers) {
+        return Landings.incoming(pipeline, source, json, headers);
     }
 
     private CompletableFuture<Outcome> land(String source, Optional<DeliveryKey> delivery, String json) {
         return pipeline.land(List.of(incoming(source, json, Map.of())), delivery).subscribeAsCompletionStage();
-    }
-
-    private Incoming incoming(String source, String json, Map<String, String> headers) {
-        var decoded = (EventDecoder.Events) pipeline.decode(json.getBytes(StandardCharsets.UTF_8),
-                EventDecoder.Format.NATIVE, Map.of());
-        return Incoming.webhook(source, decoded.events().get(0), headers);
     }
 }
