@@ -38,6 +38,7 @@ import javax.crypto.spec.SecretKeySpec;
  * java WebhookBench.java presign FILE SECRET REQUESTS BATCH            -> pre-signed requests for wrk (presigned.lua):
  *                                                                         webhook-id TAB timestamp TAB signature TAB body
  * java WebhookBench.java kafka FILE RECORDS                            -> key TAB value lines for kcat -K TAB
+ * java WebhookBench.java backfill NDJSON COPYFILE LINES                -> a backfill file and its events as COPY rows
  * </pre>
  */
 public class WebhookBench {
@@ -55,6 +56,7 @@ public class WebhookBench {
             case "presign" -> presign(Path.of(args[1]), key(args[2]), Integer.parseInt(args[3]),
                     Integer.parseInt(args[4]));
             case "kafka" -> kafkaFile(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "backfill" -> backfillFiles(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException(args[0]);
         }
         System.exit(0); // the HTTP client's threads would keep the JVM alive
@@ -282,18 +284,38 @@ public class WebhookBench {
         }
     }
 
+    /**
+     * A backfill file (NDJSON, one event a line) and the same events as rows for the COPY baseline, shaped as the
+     * backfill lands them (channel file, the job's lineage as headers).
+     */
+    static void backfillFiles(Path ndjson, Path copy, int lines) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        try (BufferedWriter file = Files.newBufferedWriter(ndjson, StandardCharsets.UTF_8);
+                BufferedWriter rows = Files.newBufferedWriter(copy, StandardCharsets.UTF_8)) {
+            for (int i = 0; i < lines; i++) {
+                String event = event();
+                file.write(event);
+                file.write('\n');
+                rows.write(copyRow(sha, event, "file", "{\"backfill_job\":\"1\",\"line\":\"" + (i + 1) + "\"}"));
+            }
+        }
+    }
+
     /** Rows for COPY bench.bronze_copy (event_id, event_type, channel, source, payload, headers, payload_hash). */
     static void copyFile(Path file, int rows) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             for (int i = 0; i < rows; i++) {
-                String event = event();
-                String eventId = event.substring(13, event.indexOf('"', 13));
-                String hash = HexFormat.of().formatHex(sha.digest(event.getBytes(StandardCharsets.UTF_8)));
-                out.write(String.join("\t", Arrays.asList(eventId, "purchase", "webhook", "bench",
-                        event.replace("\\", "\\\\"), "{\"webhook-id\":\"msg_" + i + "\"}", "\\\\x" + hash)));
-                out.write('\n');
+                out.write(copyRow(sha, event(), "webhook", "{\"webhook-id\":\"msg_" + i + "\"}"));
             }
         }
+    }
+
+    /** One COPY text row (event_id, event_type, channel, source, payload, headers, payload_hash) of a purchase. */
+    private static String copyRow(MessageDigest sha, String event, String channel, String headers) {
+        String eventId = event.substring(13, event.indexOf('"', 13));
+        String hash = HexFormat.of().formatHex(sha.digest(event.getBytes(StandardCharsets.UTF_8)));
+        return String.join("\t", Arrays.asList(eventId, "purchase", channel, "bench", event.replace("\\", "\\\\"),
+                headers, "\\\\x" + hash)) + "\n";
     }
 }

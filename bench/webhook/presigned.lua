@@ -6,7 +6,8 @@
 -- what was achieved. A fixed wait kept the connections in step, and every one of them sent at the same instant: a
 -- burst of CONNECTIONS requests that measured the burst, not the rate. (No correction for coordinated omission:
 -- wrk2 is not in Debian's archive.)
--- Each wrk thread takes every THREADS-th line, so no request is sent by two threads. A pass that runs out starts
+-- Each wrk thread takes every THREADS-th line, so no request is sent by two threads, and no thread sends before every
+-- thread has read its lines (FILE.ready, below). A pass that runs out starts
 -- again at its first request: those are redeliveries (answered from bronze.webhook_deliveries), so make FILE
 -- larger than the rate times the duration; the done() line says how many requests a thread had.
 local counter = 0
@@ -32,11 +33,24 @@ function init(args)
     i = i + 1
   end
   next_request = 0
-  if args[3] then
-    -- defined only when paced: wrk looks for delay() after init(), and without it sends back to back
-    local pause_ms = 1000 * tonumber(args[4] or 64) / tonumber(args[3])
-    math.randomseed(os.time() + 7919 * id)
-    function delay() return math.floor(-math.log(1 - math.random()) * pause_ms) end
+  -- a start line for every thread: wrk reads a thread's script (this file of requests) only after starting the
+  -- threads before it, so the first thread would send alone for as long as the second takes to read the file (2-3 s
+  -- of a 10 s run, at half the load). Each thread says it is ready in FILE.ready (the first one empties it: wrk runs
+  -- the threads' init() one after another), and a thread's first delay() holds the thread until all are.
+  local ready = io.open(file .. ".ready", id == 0 and "w" or "a")
+  ready:write(id, "\n")
+  ready:close()
+  local started, pause_ms = false, args[3] and 1000 * tonumber(args[4] or 64) / tonumber(args[3])
+  math.randomseed(os.time() + 7919 * id)
+  -- paced: each connection waits an exponentially distributed time of mean CONNECTIONS / RATE before each request
+  function delay()
+    while not started do
+      local count = 0
+      for _ in io.lines(file .. ".ready") do count = count + 1 end
+      started = count >= n
+      if not started then os.execute("sleep 0.05") end
+    end
+    return pause_ms and math.floor(-math.log(1 - math.random()) * pause_ms) or 0
   end
 end
 

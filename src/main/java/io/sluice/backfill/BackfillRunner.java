@@ -3,16 +3,19 @@ package io.sluice.backfill;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -28,6 +31,7 @@ import io.sluice.bronze.BronzeCopy;
 import io.sluice.bronze.BronzeCopy.Progress;
 import io.sluice.bronze.BronzeCopy.RejectedLine;
 import io.sluice.bronze.BronzeCopy.Row;
+import io.sluice.bronze.PayloadHash;
 import io.sluice.config.SluiceConfig;
 import io.sluice.event.CloudEvents;
 import io.sluice.event.EventDecoder;
@@ -40,8 +44,10 @@ import io.sluice.metrics.SluiceMetrics;
 /**
  * Reads a backfill file line by line (blocking, on a worker thread), decodes and validates each line with the
  * decoder and validator every door uses, and lands chunks of accepted lines by COPY with the rejected ones beside
- * them ({@link BronzeCopy}). Before each chunk it waits while {@code max-pending-chunks} of its earlier chunks still
- * wait for promotion, so live traffic never queues behind more than that much backfill.
+ * them ({@link BronzeCopy}). A chunk lands on a thread of its own while the next one is read ({@link Landing}), so
+ * PostgreSQL's COPY and the JVM's decoding run side by side instead of taking turns. Before each chunk it waits while
+ * {@code max-pending-chunks} of its earlier chunks still wait for promotion, so live traffic never queues behind more
+ * than that much backfill.
  */
 @ApplicationScoped
 public class BackfillRunner {
@@ -105,8 +111,7 @@ public class BackfillRunner {
                 ? new CsvLines(decoded, config.maxLineBytes())
                 : new NdjsonLines(decoded, config.maxLineBytes());
         Chunk chunk = new Chunk(from);
-        List<Long> pending = new ArrayList<>();
-        try (BronzeCopy.Writer writer = copy.open(jobId)) {
+        try (BronzeCopy.Writer writer = copy.open(jobId); Landing landing = new Landing(writer, source)) {
             Line line;
             while ((line = lines.next()) != null) {
                 if (line.number() <= from.lines()) {
@@ -114,11 +119,12 @@ public class BackfillRunner {
                 }
                 take(jobId, source, archiveKey, line, chunk);
                 if (chunk.rows.size() >= chunkLines || chunk.rejects.size() >= chunkLines) {
-                    flush(writer, source, chunk, body.count(), pending);
+                    landing.land(chunk.handOff(body.count()));
                 }
             }
             chunk.lastLine = Math.max(chunk.lastLine, lastLine(lines));
-            flush(writer, source, chunk, body.count(), pending);
+            landing.land(chunk.handOff(body.count()));
+            landing.awaitLanded();
             return chunk.progress(body.count());
         }
     }
@@ -188,31 +194,106 @@ public class BackfillRunner {
         // an archived row keeps the hash of its payload as first received (jsonb reordered its keys since)
         String hash = archived != null && archived.payloadHash != null
                 ? archived.payloadHash
-                : sha256(event.payloadJson());
+                : PayloadHash.of(event.payloadJson());
         if (!chunk.keys.add(event.eventId() + ":" + hash)) {
             chunk.duplicates++;
             return;
         }
-        chunk.rows.add(new Row(event.eventId(), event.eventType(), source,
-                new String(event.payloadJson(), StandardCharsets.UTF_8), headers, hash));
+        chunk.rows.add(Row.of(event.eventId(), event.eventType(), source, event.payloadJson(), headers, hash));
     }
 
-    private void flush(BronzeCopy.Writer writer, String source, Chunk chunk, long bytes, List<Long> pending)
+    /** Lands one handed-off chunk (on the landing thread), after the brake. */
+    private void flush(BronzeCopy.Writer writer, String source, HandedOff chunk, List<Long> pending)
             throws SQLException, InterruptedException {
-        if (!chunk.rows.isEmpty()) {
+        if (!chunk.rows().isEmpty()) {
             brake(writer, pending);
         }
-        Progress progress = chunk.progress(bytes);
-        long batchId = writer.land(chunk.rows, chunk.rejects, progress);
+        long batchId = writer.land(chunk.rows(), chunk.rejects(), chunk.progress());
         if (batchId >= 0) {
             pending.add(batchId);
         }
-        metrics.backfillLines(source, "accepted", chunk.rows.size());
-        metrics.backfillLines(source, "rejected", chunk.rejects.size());
-        metrics.received(Channel.FILE, source, chunk.rows.size(), chunk.duplicates - chunk.duplicatesCounted,
-                chunk.rejects.size());
-        Log.debugf("backfill of %s: chunk landed, %d lines so far", source, progress.lines());
-        chunk.committed(progress);
+        metrics.backfillLines(source, "accepted", chunk.rows().size());
+        metrics.backfillLines(source, "rejected", chunk.rejects().size());
+        metrics.received(Channel.FILE, source, chunk.rows().size(), chunk.duplicates(), chunk.rejects().size());
+        Log.debugf("backfill of %s: chunk landed, %d lines so far", source, chunk.progress().lines());
+    }
+
+    /**
+     * Lands the chunks of one run on a thread of its own, in order and one at a time, while the reading thread
+     * decodes and validates the next chunk. The reader hands a chunk over only once the one before it has landed, so
+     * at most two chunks are in memory, and a failed landing stops the reader at its next hand-over. The writer's
+     * connection is used by the landing thread alone.
+     */
+    private final class Landing implements AutoCloseable {
+
+        private final BronzeCopy.Writer writer;
+        private final String source;
+        private final List<Long> pending = new ArrayList<>();
+        private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread landing = new Thread(runnable, "sluice-backfill-copy");
+            landing.setDaemon(true);
+            return landing;
+        });
+        private Future<?> inFlight = CompletableFuture.completedFuture(null);
+
+        Landing(BronzeCopy.Writer writer, String source) {
+            this.writer = writer;
+            this.source = source;
+        }
+
+        /** Waits for the chunk before this one to land (throwing its failure), then starts landing this one. */
+        void land(HandedOff chunk) throws SQLException, InterruptedException {
+            awaitLanded();
+            inFlight = thread.submit(() -> {
+                flush(writer, source, chunk, pending);
+                return null;
+            });
+        }
+
+        void awaitLanded() throws SQLException, InterruptedException {
+            try {
+                inFlight.get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof SQLException sql) {
+                    throw sql;
+                }
+                if (cause instanceof InterruptedException interrupted) {
+                    throw interrupted;
+                }
+                if (cause instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (cause instanceof Error error) {
+                    throw error;
+                }
+                throw new IllegalStateException(cause);
+            }
+        }
+
+        /**
+         * Lets a chunk still landing (the reader failed or was interrupted) commit or fail before the writer's
+         * connection is closed; an interrupt stops the brake's wait, not a statement (those have their timeouts).
+         */
+        @Override
+        public void close() {
+            thread.shutdown();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (thread.awaitTermination(1, TimeUnit.MINUTES)) {
+                        break;
+                    }
+                    Log.warnf("backfill of %s: still waiting for a chunk to land", source);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    thread.shutdownNow();
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Waits while too many of this job's chunks are still waiting for promotion. */
@@ -329,31 +410,27 @@ public class BackfillRunner {
         return value == null || value.length() <= 256 ? value : value.substring(0, 256);
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+    /** A chunk handed over for landing: its lines, the job's totals once it lands, the duplicates it skipped. */
+    private record HandedOff(List<Row> rows, List<RejectedLine> rejects, Progress progress, long duplicates) {
     }
 
-    /** The lines read since the last commit, and the totals at that commit. */
+    /** The lines read since the last hand-over, and the totals of what was handed over before them. */
     private static final class Chunk {
 
-        final List<Row> rows = new ArrayList<>();
-        final List<RejectedLine> rejects = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
+        List<RejectedLine> rejects = new ArrayList<>();
         final Set<String> keys = new HashSet<>();
         long accepted;
         long duplicates;
         long rejected;
         long lastLine;
-        /** The duplicates already counted in sluice.events.received (those of earlier chunks). */
-        long duplicatesCounted;
+        /** The duplicates already handed over (counted in sluice.events.received with their chunk). */
+        long duplicatesHandedOff;
 
         Chunk(Progress from) {
             accepted = from.accepted();
             duplicates = from.duplicates();
-            duplicatesCounted = duplicates;
+            duplicatesHandedOff = duplicates;
             rejected = from.rejected();
             lastLine = from.lines();
         }
@@ -366,13 +443,16 @@ public class BackfillRunner {
             return new Progress(lastLine, accepted + rows.size(), duplicates, rejected + rejects.size(), bytes);
         }
 
-        void committed(Progress progress) {
-            accepted = progress.accepted();
-            rejected = progress.rejected();
-            duplicatesCounted = duplicates;
-            rows.clear();
-            rejects.clear();
+        /** What was read since the last hand-over, for landing; the next lines start a new chunk. */
+        HandedOff handOff(long bytes) {
+            HandedOff chunk = new HandedOff(rows, rejects, progress(bytes), duplicates - duplicatesHandedOff);
+            accepted = chunk.progress().accepted();
+            rejected = chunk.progress().rejected();
+            duplicatesHandedOff = duplicates;
+            rows = new ArrayList<>();
+            rejects = new ArrayList<>();
             keys.clear();
+            return chunk;
         }
     }
 }

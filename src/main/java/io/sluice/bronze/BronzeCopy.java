@@ -1,12 +1,12 @@
 package io.sluice.bronze;
 
-import java.io.IOException;
-import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 
 import io.smallrye.mutiny.Uni;
@@ -34,12 +35,32 @@ public class BronzeCopy {
     /** Rows per batch: ids are {@code batch_id * 65536 + ordinal}. */
     public static final int MAX_CHUNK_ROWS = 65536;
 
+    /** COPY's text format: fields split by tabs, a backslash escapes (as in the COPY baseline of bench/). */
     private static final String COPY = "COPY bronze.events (id, event_id, event_type, channel, source, payload, "
-            + "headers, payload_hash) FROM STDIN WITH (FORMAT csv)";
+            + "headers, payload_hash) FROM STDIN";
+    /** Bytes sent to COPY per CopyData message. */
+    private static final int BLOCK_BYTES = 64 * 1024;
 
-    /** One accepted line: payload as compact JSON, SHA-256 of it in hex. */
-    public record Row(String eventId, String eventType, String source, String payloadJson, String headersJson,
-            String payloadHashHex) {
+    /**
+     * One accepted line, encoded once by the thread that read it as its COPY text row but the id (which needs the
+     * chunk's batch id): the landing thread only prefixes ids and streams the bytes.
+     */
+    public static final class Row {
+
+        private final byte[] tail;
+        private final int length;
+
+        private Row(byte[] tail, int length) {
+            this.tail = tail;
+            this.length = length;
+        }
+
+        /** A row of channel {@code file}; the payload is its compact JSON bytes, the hash their SHA-256 in hex. */
+        public static Row of(String eventId, String eventType, String source, byte[] payloadJson, String headersJson,
+                String payloadHashHex) {
+            return new TextRow(payloadJson.length + headersJson.length() + 200).field(eventId).field(eventType)
+                    .field("file").field(source).field(payloadJson).field(headersJson).bytea(payloadHashHex).row();
+        }
     }
 
     /** A job's counters after a chunk (totals, not deltas): written as they are, so a resume starts from them. */
@@ -167,21 +188,32 @@ public class BronzeCopy {
             }
         }
 
+        /** Streams the chunk's rows to COPY in blocks: PostgreSQL parses a block while the next one is filled. */
         private void copyRows(long batchId, List<Row> rows) throws SQLException {
-            StringBuilder csv = new StringBuilder(rows.size() * 700);
-            for (int ordinal = 0; ordinal < rows.size(); ordinal++) {
-                Row row = rows.get(ordinal);
-                csv.append(batchId * MAX_CHUNK_ROWS + ordinal).append(',');
-                quoted(csv, row.eventId()).append(',');
-                quoted(csv, row.eventType()).append(",file,");
-                quoted(csv, row.source()).append(',');
-                quoted(csv, row.payloadJson()).append(',');
-                quoted(csv, row.headersJson()).append(",\\x").append(row.payloadHashHex()).append('\n');
-            }
+            CopyIn in = copy.copyIn(COPY);
             try {
-                copy.copyIn(COPY, new StringReader(csv.toString()));
-            } catch (IOException e) {
-                throw new SQLException("COPY into bronze.events failed", e);
+                byte[] block = new byte[BLOCK_BYTES];
+                int used = 0;
+                for (int ordinal = 0; ordinal < rows.size(); ordinal++) {
+                    byte[] id = Long.toString(batchId * MAX_CHUNK_ROWS + ordinal).getBytes(StandardCharsets.US_ASCII);
+                    Row row = rows.get(ordinal);
+                    if (used + id.length + row.length > block.length) {
+                        in.writeToCopy(block, 0, used);
+                        used = 0;
+                        if (id.length + row.length > block.length) {
+                            block = new byte[id.length + row.length];
+                        }
+                    }
+                    System.arraycopy(id, 0, block, used, id.length);
+                    System.arraycopy(row.tail, 0, block, used + id.length, row.length);
+                    used += id.length + row.length;
+                }
+                in.writeToCopy(block, 0, used);
+                in.endCopy();
+            } finally {
+                if (in.isActive()) {
+                    in.cancelCopy();
+                }
             }
         }
 
@@ -227,21 +259,6 @@ public class BronzeCopy {
             }
         }
 
-        private static StringBuilder quoted(StringBuilder csv, String value) {
-            if (value == null) {
-                return csv;
-            }
-            csv.append('"');
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if (c == '"') {
-                    csv.append('"');
-                }
-                csv.append(c);
-            }
-            return csv.append('"');
-        }
-
         @Override
         public void close() throws SQLException {
             try {
@@ -253,6 +270,73 @@ public class BronzeCopy {
                 }
             } finally {
                 connection.close();
+            }
+        }
+    }
+
+    /**
+     * A COPY text row being written: each field after a tab (the id goes first, written by the landing thread), with
+     * backslash, tab, newline and carriage return escaped; the row ends with a newline.
+     */
+    private static final class TextRow {
+
+        private byte[] bytes;
+        private int length;
+
+        TextRow(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        TextRow field(String value) {
+            return field(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        TextRow field(byte[] value) {
+            ensure(1 + value.length);
+            bytes[length++] = '\t';
+            for (int i = 0; i < value.length; i++) {
+                byte b = value[i];
+                byte escape = switch (b) {
+                    case '\\' -> '\\';
+                    case '\t' -> 't';
+                    case '\n' -> 'n';
+                    case '\r' -> 'r';
+                    default -> 0;
+                };
+                if (escape == 0) {
+                    bytes[length++] = b;
+                } else {
+                    ensure(1 + value.length - i);
+                    bytes[length++] = '\\';
+                    bytes[length++] = escape;
+                }
+            }
+            return this;
+        }
+
+        /** A bytea from its hex digits: {@code \\x...}, the backslash escaped. */
+        TextRow bytea(String hex) {
+            ensure(4 + hex.length());
+            bytes[length++] = '\t';
+            bytes[length++] = '\\';
+            bytes[length++] = '\\';
+            bytes[length++] = 'x';
+            for (int i = 0; i < hex.length(); i++) {
+                bytes[length++] = (byte) hex.charAt(i);
+            }
+            return this;
+        }
+
+        /** Ends the row with its newline. */
+        Row row() {
+            ensure(1);
+            bytes[length++] = '\n';
+            return new Row(bytes, length);
+        }
+
+        private void ensure(int more) {
+            if (length + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more));
             }
         }
     }

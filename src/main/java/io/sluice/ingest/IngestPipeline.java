@@ -1,13 +1,10 @@
 package io.sluice.ingest;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +26,7 @@ import io.sluice.bronze.BronzeWriter;
 import io.sluice.bronze.BronzeWriter.Delivery;
 import io.sluice.bronze.BronzeWriter.Request;
 import io.sluice.bronze.DatabaseFailures;
+import io.sluice.bronze.PayloadHash;
 import io.sluice.bronze.RejectedRow;
 import io.sluice.bronze.WebhookDeliveries;
 import io.sluice.bronze.WebhookDeliveries.Answer;
@@ -230,7 +228,7 @@ public class IngestPipeline {
                 continue;
             }
             String payload = new String(event.payloadJson(), StandardCharsets.UTF_8);
-            String hash = sha256(event.payloadJson());
+            String hash = PayloadHash.of(event.payloadJson());
             plan.accepted++;
             if (keys.add(event.eventId() + ':' + hash)) {
                 plan.rows.add(new BronzeRow(event.eventId(), event.eventType(), in.channel().column(), in.source(),
@@ -276,27 +274,6 @@ public class IngestPipeline {
             return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("could not write JSON", e);
-        }
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            // a clone of a prototype: MessageDigest.getInstance looks the provider up again on every call
-            MessageDigest digest = (MessageDigest) SHA_256.clone();
-            return HEX.formatHex(digest.digest(bytes));
-        } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException("SHA-256 cannot be cloned in this JVM", e);
-        }
-    }
-
-    private static final HexFormat HEX = HexFormat.of();
-    private static final MessageDigest SHA_256 = sha256Prototype();
-
-    private static MessageDigest sha256Prototype() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 

@@ -139,6 +139,26 @@ class BackfillTest {
     }
 
     @Test
+    void escapesAndNonAsciiTextLandAsSent() {
+        String source = source();
+        String id = "evt-" + source + "-escapes";
+        // JSON escapes (a backslash before n, t, r, a quote, a backslash) and non-ASCII text: COPY's text format must
+        // carry each byte through its own escaping
+        String line = "{\"event_id\":\"" + id + "\",\"event_type\":\"page_view\","
+                + "\"occurred_at\":\"2026-11-20T10:00:00Z\",\"anonymous_id\":\"a\",\"page\":{\"url\":"
+                + "\"https://shop.example/\"},\"properties\":{\"note\":\"line\\nbreak\\ttab\\rcr \\\"quoted\\\" "
+                + "back\\\\slash ünïcødé 🎉\"}}";
+        JsonPath job = upload(source, "application/x-ndjson", (line + "\n").getBytes(StandardCharsets.UTF_8), null);
+        assertThat(job.getLong("accepted")).isEqualTo(1);
+        Map<String, Object> row = Db.rows("SELECT payload->'properties'->>'note' AS note, "
+                + "length(payload_hash) AS hash_bytes, payload = ?::jsonb AS same FROM bronze.events "
+                + "WHERE source = ?", line, source).get(0);
+        assertThat(row.get("note")).isEqualTo("line\nbreak\ttab\rcr \"quoted\" back\\slash ünïcødé 🎉");
+        assertThat(row.get("same")).isEqualTo(true);
+        assertThat(row.get("hash_bytes")).isEqualTo(32);
+    }
+
+    @Test
     void aGzippedCsvWithFieldPathsAndJsonCellsIsRead() throws IOException {
         String source = source();
         String prefix = "evt-" + source + "-";
@@ -189,6 +209,43 @@ class BackfillTest {
             assertThat(((Number) b.get("hi")).longValue()).isEqualTo(((Number) b.get("n")).longValue() - 1);
         });
         assertThat(batches).extracting(b -> ((Number) b.get("n")).longValue()).containsExactly(6000L, 6000L, 2000L);
+    }
+
+    @Test
+    void aChunkThatFailsToLandFailsTheJobAtItsLastCommittedChunkAndTheJobResumesFromThere() {
+        String source = source();
+        String prefix = "evt-" + source + "-";
+        byte[] whole = lines(prefix, 0, 15_000).getBytes(StandardCharsets.UTF_8);
+        // the second chunk's transaction fails at its progress update, while the third chunk is being read
+        String refuse = "refuse_" + source.replace('-', '_');
+        Db.executeAsOwner("""
+                CREATE FUNCTION public.%1$s() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'chunk refused by the test'; END $$;
+                CREATE TRIGGER %1$s BEFORE UPDATE ON bronze.backfill_jobs FOR EACH ROW
+                    WHEN (NEW.source = '%2$s' AND NEW.lines > 6000) EXECUTE FUNCTION public.%1$s();
+                """.formatted(refuse, source));
+        try {
+            JsonPath failed = upload(source, "application/x-ndjson", whole, null);
+            assertThat(failed.getString("state")).isEqualTo("failed");
+            assertThat(failed.getString("error")).contains("landing failed");
+            assertThat(failed.getLong("lines")).isEqualTo(6000);
+            assertThat(failed.getLong("accepted")).isEqualTo(6000);
+            assertThat(Db.count("SELECT count(*) FROM bronze.events WHERE source = ?", source)).isEqualTo(6000);
+        } finally {
+            Db.executeAsOwner(
+                    "DROP TRIGGER IF EXISTS %1$s ON bronze.backfill_jobs; DROP FUNCTION IF EXISTS public.%1$s();"
+                            .formatted(refuse));
+        }
+        long id = Db.count("SELECT id FROM bronze.backfill_jobs WHERE source = ?", source);
+        JsonPath resumed = as(OPERATOR).contentType("application/x-ndjson").body(whole)
+                .post("/v1/admin/backfills/" + id + "/resume")
+                .then().statusCode(202).extract().jsonPath();
+        assertThat(resumed.getString("state")).isEqualTo("completed");
+        assertThat(resumed.getLong("lines")).isEqualTo(15_000);
+        assertThat(resumed.getLong("accepted")).isEqualTo(15_000);
+        assertThat(Db.count("SELECT count(DISTINCT event_id) FROM bronze.events WHERE source = ?", source))
+                .isEqualTo(15_000);
+        assertThat(Db.count("SELECT count(*) FROM bronze.events WHERE source = ?", source)).isEqualTo(15_000);
     }
 
     @Test
