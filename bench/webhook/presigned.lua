@@ -36,25 +36,30 @@ function init(args)
   -- a start line for every thread: wrk reads a thread's script (this file of requests) only after starting the
   -- threads before it, so the first thread would send alone for as long as the second takes to read the file (2-3 s
   -- of a 10 s run, at half the load). Each thread says it is ready in FILE.ready (the first one empties it: wrk runs
-  -- the threads' init() one after another), and a thread's first delay() holds the thread until all are.
+  -- the threads' init() one after another), and a thread's first request() holds the thread until all are.
   local ready = io.open(file .. ".ready", id == 0 and "w" or "a")
   ready:write(id, "\n")
   ready:close()
-  local started, pause_ms = false, args[3] and 1000 * tonumber(args[4] or 64) / tonumber(args[3])
-  math.randomseed(os.time() + 7919 * id)
-  -- paced: each connection waits an exponentially distributed time of mean CONNECTIONS / RATE before each request
-  function delay()
-    while not started do
-      local count = 0
-      for _ in io.lines(file .. ".ready") do count = count + 1 end
-      started = count >= n
-      if not started then os.execute("sleep 0.05") end
-    end
-    return pause_ms and math.floor(-math.log(1 - math.random()) * pause_ms) or 0
+  ready_file, threads_total, started = file .. ".ready", n, false
+  -- wrk calls the first thread's request() once from its main thread, before it reads the next thread's script, to
+  -- check the request: that call must not wait
+  verifying = id == 0
+  if args[3] then
+    -- defined only when paced: wrk looks for delay() after init(), and with it every request waits for a timer
+    local pause_ms = 1000 * tonumber(args[4] or 64) / tonumber(args[3])
+    math.randomseed(os.time() + 7919 * id)
+    function delay() return math.floor(-math.log(1 - math.random()) * pause_ms) end
   end
 end
 
 function request()
+  if verifying then verifying = false; return requests[1] end
+  while not started do
+    local count = 0
+    for _ in io.lines(ready_file) do count = count + 1 end
+    started = count >= threads_total
+    if not started then os.execute("sleep 0.05") end
+  end
   next_request = next_request + 1
   if next_request > #requests then next_request = 1; wrapped = (wrapped or 0) + 1 end
   return requests[next_request]
