@@ -226,7 +226,11 @@ class PromotionBenchmark {
         return events / seconds;
     }
 
-    /** Empties every table of Sluice's schemas (whatever migrations this branch has). */
+    /**
+     * Empties every table of Sluice's schemas (whatever migrations this branch has). The statistics of what they held
+     * stay (ANALYZE of an empty table leaves them), which is why bench/promotion/run starts each command in a new
+     * database and `one-sku`, the workload whose statistics mislead the others' plans, runs last.
+     */
     private static void empty() {
         Db.execute("""
                 DO $$ BEGIN
